@@ -1,1 +1,16 @@
+/**
+ * NAME
+ * <p>events - the Portcullis bus contract
+ * <p>SUMMARY
+ * <p>Topic names ({@link dev.portcullis.events.Topics}), the session event records an edge
+ * publishes ({@link dev.portcullis.events.SessionEvent}) and their JSON codec.
+ * <p>PROTOCOL
+ * <p>{@code portcullis.events}: key = client IP as text, value = JSON of one
+ * {@code SessionEvent} with a {@code kind} property and a {@code meta} object
+ * (schema, id, time, edgeId, sessionId, clientIp). Records are versioned by
+ * {@code meta.schema}; a reader skips and counts what it cannot read.
+ * <p>SECURITY
+ * <p>Event fields that carry client-supplied text are truncated to a printable prefix by
+ * the producer; consumers must still treat them as untrusted.
+ */
 package dev.portcullis.events;

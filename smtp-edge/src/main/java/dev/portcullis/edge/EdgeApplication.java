@@ -1,0 +1,133 @@
+package dev.portcullis.edge;
+
+import dev.portcullis.edge.config.EdgeSettings;
+import dev.portcullis.edge.config.EdgeSettingsLoader;
+import dev.portcullis.edge.defence.LocalAnvil;
+import dev.portcullis.edge.defence.RelayPolicy;
+import dev.portcullis.edge.defence.TarpitPolicy;
+import dev.portcullis.edge.events.EventPublisher;
+import dev.portcullis.edge.log.MailLog;
+import dev.portcullis.edge.relay.NextHop;
+import dev.portcullis.edge.relay.NextHopClient;
+import dev.portcullis.edge.smtp.EdgeMetrics;
+import dev.portcullis.edge.smtp.SessionServices;
+import dev.portcullis.edge.smtp.SmtpServer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the edge: reads {@code main.cf} (failing start-up with file, line, parameter and
+ * value when something is wrong), builds the shared session services, and binds the SMTP
+ * port. On shutdown (SIGTERM) it drains sessions for {@code portcullis.drain-timeout}.
+ */
+@ApplicationScoped
+public class EdgeApplication {
+
+    private static final Logger LOG = Logger.getLogger(EdgeApplication.class);
+
+    @Inject
+    Vertx vertx;
+    @Inject
+    MeterRegistry registry;
+    @Inject
+    EventPublisher publisher;
+    @Inject
+    EdgeSettingsLoader loader;
+
+    @ConfigProperty(name = "portcullis.smtp-port", defaultValue = "2525")
+    int smtpPort;
+    @ConfigProperty(name = "portcullis.smtp-host")
+    Optional<String> smtpHost;
+    @ConfigProperty(name = "portcullis.drain-timeout", defaultValue = "30s")
+    Duration drainTimeout;
+    @ConfigProperty(name = "portcullis.anvil.max-clients", defaultValue = "200000")
+    long anvilMaxClients;
+    @ConfigProperty(name = "portcullis.event-loops", defaultValue = "0")
+    int eventLoops;
+
+    private volatile SmtpServer server;
+    private volatile SessionServices services;
+    private MailLog mailLog;
+
+    void start(@Observes StartupEvent ev) {
+        EdgeSettings settings = loader.load();
+        try {
+            mailLog = new MailLog(settings.maillogFile(), settings.syslogName(), settings.myhostname(),
+                    Clock.systemDefaultZone());
+        } catch (IOException e) {
+            throw new UncheckedIOException("maillog_file " + settings.maillogFile() + ": " + e.getMessage(), e);
+        }
+        List<NextHop> hops = NextHop.parseList(settings.nextHops());
+        NextHopClient nextHop = new NextHopClient(vertx, hops, settings.proxyTimeout(), settings.myhostname(),
+                settings.lineLengthLimit(), 100);
+        EdgeMetrics metrics = new EdgeMetrics(registry);
+        services = new SessionServices(vertx, settings,
+                new TarpitPolicy(settings.errorSleepTime(), settings.softErrorLimit(), settings.hardErrorLimit(),
+                        settings.tarpitEscalation(), settings.tarpitMaxDelay()),
+                new LocalAnvil(settings.anvil(), anvilMaxClients, System::nanoTime),
+                new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
+                        settings.relayDomain()),
+                nextHop, publisher::publish, mailLog, metrics, Clock.systemUTC());
+        registry.gauge("portcullis.edge.events.dropped", publisher, EventPublisher::dropped);
+        registry.gauge("portcullis.edge.events.failed", publisher, EventPublisher::failed);
+        registry.gauge("portcullis.edge.events.published", publisher, EventPublisher::published);
+        registry.gauge("portcullis.edge.events.inflight", publisher, EventPublisher::inFlight);
+        registry.gauge("portcullis.edge.maillog.dropped", mailLog, MailLog::dropped);
+
+        String host = smtpHost.orElse(settings.inetInterfaces());
+        int loops = eventLoops > 0 ? eventLoops : 2 * Runtime.getRuntime().availableProcessors();
+        server = new SmtpServer(services, host, smtpPort);
+        try {
+            server.start(loops).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen for SMTP on " + host + ":" + smtpPort + ": "
+                    + rootMessage(e), e);
+        }
+        LOG.infof("smtp-edge %s listening for SMTP on %s:%d, next hop(s) %s, %d event loops",
+                settings.edgeId(), host, server.port(), settings.nextHops(), loops);
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        if (server != null) {
+            LOG.infof("draining %d SMTP sessions (up to %s)", server.activeSessions(), drainTimeout);
+            server.stop(drainTimeout);
+        }
+        if (mailLog != null) {
+            mailLog.close();
+        }
+    }
+
+    /** The bound SMTP port (useful when configured as 0), or -1 before start. */
+    public int smtpPort() {
+        SmtpServer s = server;
+        return s == null ? -1 : s.port();
+    }
+
+    public int activeSessions() {
+        SmtpServer s = server;
+        return s == null ? 0 : s.activeSessions();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.portcullis.edge;
+
+import dev.portcullis.edge.events.EventPublisher;
+import io.smallrye.health.api.Wellness;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Liveness;
+import org.eclipse.microprofile.health.Readiness;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Health of the edge. Readiness is about SMTP only: an edge whose Kafka is gone still
+ * serves mail on its local limits, so taking it out of the load balancer would turn a bus
+ * outage into a mail outage. The bus state is reported in the check's data (and in metrics)
+ * as {@code degraded}, with the event counters, so operators see it.
+ */
+@ApplicationScoped
+public class EdgeHealth {
+
+    @Inject
+    EdgeApplication application;
+    @Inject
+    EventPublisher publisher;
+
+    @Readiness
+    HealthCheck smtpReady() {
+        return () -> withBus(HealthCheckResponse.named("smtp")
+                .status(application.smtpPort() > 0)
+                .withData("port", application.smtpPort())
+                .withData("activeSessions", application.activeSessions()));
+    }
+
+    @Liveness
+    HealthCheck alive() {
+        return () -> HealthCheckResponse.named("smtp-edge").up().build();
+    }
+
+    @Wellness
+    HealthCheck bus() {
+        return () -> withBus(HealthCheckResponse.named("event-bus").status(!degraded()));
+    }
+
+    private boolean degraded() {
+        return publisher.degraded(TimeUnit.SECONDS.toNanos(10)) || publisher.dropped() > 0 && publisher.inFlight() > 0;
+    }
+
+    private HealthCheckResponse withBus(HealthCheckResponseBuilder b) {
+        b.withData("eventBus", degraded() ? "degraded" : "ok")
+                .withData("eventsPublished", publisher.published())
+                .withData("eventsDropped", publisher.dropped())
+                .withData("eventsFailed", publisher.failed())
+                .withData("eventsInFlight", publisher.inFlight());
+        String failure = publisher.lastFailure();
+        if (failure != null) {
+            b.withData("lastFailure", failure.length() > 200 ? failure.substring(0, 200) : failure);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.portcullis.edge.smtp;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The edge's Prometheus metrics (names start {@code portcullis_edge_}). Active sessions is
+ * the signal to scale edges on under a flood: tarpitted sessions cost memory, not CPU.
+ */
+public final class EdgeMetrics {
+
+    private final MeterRegistry registry;
+    private final AtomicInteger activeSessions = new AtomicInteger();
+    private final AtomicInteger tarpittedSessions = new AtomicInteger();
+    private final Counter connections;
+    private final Counter accepted;
+    private final Counter errors;
+    private final Counter tarpitDelays;
+
+    public EdgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        registry.gauge("portcullis.edge.sessions.active", activeSessions);
+        registry.gauge("portcullis.edge.sessions.tarpitted", tarpittedSessions);
+        connections = registry.counter("portcullis.edge.connections");
+        accepted = registry.counter("portcullis.edge.messages.accepted");
+        errors = registry.counter("portcullis.edge.errors");
+        tarpitDelays = registry.counter("portcullis.edge.tarpit.delays");
+    }
+
+    public AtomicInteger activeSessions() {
+        return activeSessions;
+    }
+
+    AtomicInteger tarpittedSessions() {
+        return tarpittedSessions;
+    }
+
+    void connection() {
+        connections.increment();
+    }
+
+    void accepted() {
+        accepted.increment();
+    }
+
+    void error() {
+        errors.increment();
+    }
+
+    void tarpitDelay() {
+        tarpitDelays.increment();
+    }
+
+    void reject(int code, String check) {
+        registry.counter("portcullis.edge.rejects", "code", Integer.toString(code), "check", check).increment();
+    }
+
+    void limit(String parameter) {
+        registry.counter("portcullis.edge.limits", "limit", parameter).increment();
+    }
+}

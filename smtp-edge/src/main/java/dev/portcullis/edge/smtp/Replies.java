@@ -1,0 +1,183 @@
+package dev.portcullis.edge.smtp;
+
+import dev.portcullis.edge.protocol.SmtpReply;
+
+/**
+ * The replies the edge gives, in Postfix's words. Each text was checked against a real
+ * Postfix 3.7 smtpd on loopback (see docs/postfix-oracle.md); where Portcullis has no
+ * Postfix counterpart the comment says so.
+ */
+public final class Replies {
+
+    private Replies() {
+    }
+
+    public static SmtpReply greeting(String banner) {
+        return SmtpReply.of(220, null, banner);
+    }
+
+    public static SmtpReply ok() {
+        return SmtpReply.of(250, "2.0.0", "Ok");
+    }
+
+    public static SmtpReply mailOk() {
+        return SmtpReply.of(250, "2.1.0", "Ok");
+    }
+
+    public static SmtpReply rcptOk() {
+        return SmtpReply.of(250, "2.1.5", "Ok");
+    }
+
+    public static SmtpReply helo(String myhostname) {
+        return SmtpReply.of(250, null, myhostname);
+    }
+
+    public static SmtpReply bye() {
+        return SmtpReply.of(221, "2.0.0", "Bye");
+    }
+
+    public static SmtpReply startData() {
+        return SmtpReply.of(354, null, "End data with <CR><LF>.<CR><LF>");
+    }
+
+    public static SmtpReply readyToStartTls() {
+        return SmtpReply.of(220, "2.0.0", "Ready to start TLS");
+    }
+
+    public static SmtpReply vrfy(String address) {
+        return SmtpReply.of(252, "2.0.0", address);
+    }
+
+    public static SmtpReply vrfyDisabled() {
+        return SmtpReply.of(502, "5.5.1", "VRFY command is disabled");
+    }
+
+    public static SmtpReply unknownCommand() {
+        return SmtpReply.of(500, "5.5.2", "Error: command not recognized");
+    }
+
+    public static SmtpReply badCharacters() {
+        return SmtpReply.of(500, "5.5.2", "Error: bad syntax");
+    }
+
+    public static SmtpReply lineTooLong() {
+        // Postfix truncates the line and parses the rest as a command; the truncated text
+        // never parses, so the client sees a syntax error. We say why.
+        return SmtpReply.of(500, "5.5.2", "Error: command line too long");
+    }
+
+    public static SmtpReply bareNewlineCommand() {
+        return SmtpReply.of(500, "5.5.2", "Error: bare <LF> received");
+    }
+
+    public static SmtpReply syntax(String usage) {
+        return SmtpReply.of(501, "5.5.4", "Syntax: " + usage);
+    }
+
+    public static SmtpReply heloSyntax(String verb) {
+        return SmtpReply.of(501, "5.5.4", "Syntax: " + verb + " hostname");
+    }
+
+    public static SmtpReply badSenderSyntax() {
+        return SmtpReply.of(501, "5.1.7", "Bad sender address syntax");
+    }
+
+    public static SmtpReply badRecipientSyntax() {
+        return SmtpReply.of(501, "5.1.3", "Bad recipient address syntax");
+    }
+
+    public static SmtpReply unsupportedOption(String option) {
+        return SmtpReply.of(555, "5.5.4", "Unsupported option: " + option);
+    }
+
+    public static SmtpReply badSize() {
+        return SmtpReply.of(501, "5.5.4", "Bad message size syntax");
+    }
+
+    public static SmtpReply badBody() {
+        return SmtpReply.of(501, "5.5.4", "Unsupported BODY parameter");
+    }
+
+    public static SmtpReply sendHeloFirst() {
+        return SmtpReply.of(503, "5.5.1", "Error: send HELO/EHLO first");
+    }
+
+    public static SmtpReply nestedMail() {
+        return SmtpReply.of(503, "5.5.1", "Error: nested MAIL command");
+    }
+
+    public static SmtpReply needMail() {
+        return SmtpReply.of(503, "5.5.1", "Error: need MAIL command");
+    }
+
+    public static SmtpReply needRcpt() {
+        return SmtpReply.of(503, "5.5.1", "Error: need RCPT command");
+    }
+
+    public static SmtpReply alreadyTls() {
+        return SmtpReply.of(554, "5.5.1", "Error: TLS already active");
+    }
+
+    public static SmtpReply tlsNotAvailable() {
+        return SmtpReply.of(502, "5.5.1", "Error: command not implemented");
+    }
+
+    public static SmtpReply authNotEnabled() {
+        return SmtpReply.of(503, "5.5.1", "Error: authentication not enabled");
+    }
+
+    public static SmtpReply tooManyRecipients() {
+        return SmtpReply.of(452, "4.5.3", "Error: too many recipients");
+    }
+
+    public static SmtpReply sizeExceedsLimit() {
+        return SmtpReply.of(552, "5.3.4", "Message size exceeds fixed limit");
+    }
+
+    public static SmtpReply bareNewlineData() {
+        return SmtpReply.of(550, "5.5.2", "Error: bare <LF> received");
+    }
+
+    public static SmtpReply relayDenied(String recipient, boolean defer) {
+        return defer ? SmtpReply.of(454, "4.7.1", "<" + recipient + ">: Relay access denied")
+                : SmtpReply.of(554, "5.7.1", "<" + recipient + ">: Relay access denied");
+    }
+
+    public static SmtpReply tooManyErrors(String myhostname) {
+        return SmtpReply.of(421, "4.7.0", myhostname + " Error: too many errors");
+    }
+
+    public static SmtpReply timeout(String myhostname) {
+        return SmtpReply.of(421, "4.4.2", myhostname + " Error: timeout exceeded");
+    }
+
+    public static SmtpReply tooManyConnections(String myhostname, String ip) {
+        return SmtpReply.of(421, "4.7.0", myhostname + " Error: too many connections from " + ip);
+    }
+
+    public static SmtpReply tooManyTlsSessions(String myhostname, String ip) {
+        return SmtpReply.of(421, "4.7.0", myhostname + " Error: too many new TLS sessions from " + ip);
+    }
+
+    public static SmtpReply tooMuchMail(String ip) {
+        return SmtpReply.of(450, "4.7.1", "Error: too much mail from " + ip);
+    }
+
+    public static SmtpReply tooManyRecipientsFrom(String ip) {
+        return SmtpReply.of(450, "4.7.1", "Error: too many recipients from " + ip);
+    }
+
+    /** postscreen's words when every slot is taken; smtpd itself would just not accept. */
+    public static SmtpReply allPortsBusy() {
+        return SmtpReply.of(421, "4.3.2", "All server ports are busy");
+    }
+
+    public static SmtpReply shuttingDown(String myhostname) {
+        return SmtpReply.of(421, "4.3.2", myhostname + " Service shutting down");
+    }
+
+    /** What Postfix's smtpd answers when its before-queue proxy fails (smtpd_proxy.c). */
+    public static SmtpReply proxyFailure() {
+        return SmtpReply.of(451, "4.3.0", "Error: queue file write error");
+    }
+}

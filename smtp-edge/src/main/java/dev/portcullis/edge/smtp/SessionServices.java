@@ -1,0 +1,37 @@
+package dev.portcullis.edge.smtp;
+
+import dev.portcullis.edge.config.EdgeSettings;
+import dev.portcullis.edge.defence.LocalAnvil;
+import dev.portcullis.edge.defence.RelayPolicy;
+import dev.portcullis.edge.defence.TarpitPolicy;
+import dev.portcullis.edge.log.MailLog;
+import dev.portcullis.edge.relay.NextHopClient;
+import dev.portcullis.events.EventMeta;
+import dev.portcullis.events.SessionEvent;
+import io.vertx.core.Vertx;
+
+import java.time.Clock;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * What every session on this edge shares: settings, the defences, the next hop, the event
+ * and log sinks, and the metrics. Built once at start-up; all members are thread-safe.
+ */
+public record SessionServices(
+        Vertx vertx,
+        EdgeSettings settings,
+        TarpitPolicy tarpit,
+        LocalAnvil anvil,
+        RelayPolicy relay,
+        NextHopClient nextHop,
+        Consumer<SessionEvent> events,
+        MailLog log,
+        EdgeMetrics metrics,
+        Clock clock) {
+
+    EventMeta meta(String sessionId, String clientIp) {
+        return new EventMeta(SessionEvent.SCHEMA, UUID.randomUUID().toString(), clock.instant(),
+                settings.edgeId(), sessionId, clientIp);
+    }
+}

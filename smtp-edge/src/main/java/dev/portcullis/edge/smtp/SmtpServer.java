@@ -1,0 +1,160 @@
+package dev.portcullis.edge.smtp;
+
+import dev.portcullis.edge.config.EdgeSettings;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The SMTP listener: one Vert.x verticle per event loop, all bound to the same port, so
+ * sessions spread over the loops and none gets a thread of its own.
+ *
+ * <p>Admission: at {@code default_process_limit} concurrent sessions a new client gets
+ * "421 4.3.2 All server ports are busy" and is closed at once, instead of waiting unseen in
+ * the accept backlog as it would behind Postfix's master.
+ *
+ * <p>Drain: {@link #stop} closes the listeners, lets sessions in a transaction finish for
+ * up to the grace period, and then tells the rest "421 ... Service shutting down".
+ */
+public final class SmtpServer {
+
+    private static final Logger LOG = Logger.getLogger(SmtpServer.class);
+
+    private final SessionServices services;
+    private final String host;
+    private final int port;
+    private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
+    private volatile int boundPort = -1;
+    private String deploymentId;
+
+    public SmtpServer(SessionServices services, String host, int port) {
+        this.services = services;
+        this.host = host;
+        this.port = port;
+    }
+
+    public int port() {
+        return boundPort;
+    }
+
+    public int activeSessions() {
+        return services.metrics().activeSessions().get();
+    }
+
+    /** Binds the port on every event loop; fails if it cannot be bound. */
+    public Future<Void> start(int instances) {
+        EdgeSettings settings = services.settings();
+        NetServerOptions options = new NetServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setTcpNoDelay(true)
+                .setReuseAddress(true)
+                .setAcceptBacklog(4096);
+        if (settings.tls() != null) {
+            // Key material for STARTTLS; the listener itself starts in clear text.
+            options.setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(settings.tls().certFile().toString())
+                    .setKeyPath(settings.tls().keyFile().toString()));
+        }
+        Promise<String> deployed = Promise.promise();
+        services.vertx().deployVerticle(() -> new Listener(options),
+                new DeploymentOptions().setInstances(Math.max(1, instances)), deployed);
+        return deployed.future().map(id -> {
+            deploymentId = id;
+            return null;
+        });
+    }
+
+    /** Stops accepting, drains, and closes what is left after {@code grace}. Blocking; not for an event loop. */
+    public void stop(Duration grace) {
+        if (deploymentId != null) {
+            try {
+                services.vertx().undeploy(deploymentId).toCompletionStage().toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warnf("closing SMTP listeners: %s", e.toString());
+            }
+            deploymentId = null;
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        int rounds = 0;
+        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+            // Idle sessions are told to go now; busy ones get until the deadline.
+            if (rounds++ % 10 == 0) {
+                for (SmtpSession s : sessions) {
+                    s.contextRun(s::shutdown);
+                }
+            }
+            try {
+                Thread.sleep(100); // shutdown thread, not an event loop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (SmtpSession s : sessions) {
+            s.contextRun(s::forceClose);
+        }
+    }
+
+    private final class Listener extends AbstractVerticle {
+        private final NetServerOptions options;
+        private NetServer server;
+
+        Listener(NetServerOptions options) {
+            this.options = options;
+        }
+
+        @Override
+        public void start(Promise<Void> started) {
+            server = vertx.createNetServer(options).connectHandler(this::accept);
+            server.listen().onSuccess(s -> {
+                boundPort = s.actualPort();
+                started.complete();
+            }).onFailure(started::fail);
+        }
+
+        @Override
+        public void stop(Promise<Void> stopped) {
+            server.close().onComplete(ar -> stopped.complete());
+        }
+
+        private void accept(NetSocket socket) {
+            int active = services.metrics().activeSessions().incrementAndGet();
+            if (active > services.settings().processLimit()) {
+                services.metrics().activeSessions().decrementAndGet();
+                services.log().smtpd("warning: " + "too many sessions (default_process_limit="
+                        + services.settings().processLimit() + "), refusing " + socket.remoteAddress().host());
+                socket.write(Replies.allPortsBusy().toBuffer()).onComplete(v -> socket.close());
+                return;
+            }
+            InetAddress client;
+            try {
+                client = InetAddress.getByName(socket.remoteAddress().hostAddress());
+            } catch (UnknownHostException e) {
+                // remote addresses are numeric; this cannot resolve anything
+                services.metrics().activeSessions().decrementAndGet();
+                socket.close();
+                return;
+            }
+            SmtpSession session = new SmtpSession(services, socket, client, socket.remoteAddress().port(),
+                    vertx.getOrCreateContext());
+            sessions.add(session);
+            session.start(() -> sessions.remove(session));
+        }
+    }
+}

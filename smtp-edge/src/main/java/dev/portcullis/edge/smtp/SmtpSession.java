@@ -1,0 +1,1002 @@
+package dev.portcullis.edge.smtp;
+
+import dev.portcullis.edge.protocol.Untrusted;
+
+import dev.portcullis.edge.protocol.SmtpReply;
+
+import dev.portcullis.edge.config.BareNewlinePolicy;
+import dev.portcullis.edge.config.EdgeSettings;
+import dev.portcullis.edge.defence.LocalAnvil;
+import dev.portcullis.edge.defence.RelayPolicy;
+import dev.portcullis.edge.log.MailLog;
+import dev.portcullis.edge.relay.ProxySession;
+import dev.portcullis.events.SessionEvent;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * One client's SMTP session on the edge: RFC 5321 with Postfix's replies, its error tarpit
+ * and limits, relaying each transaction to the next hop as a before-queue proxy.
+ *
+ * <p>How: everything runs on the event loop that accepted the socket; nothing blocks. Input
+ * goes through a {@link LineReader}; commands are executed one at a time. A command that
+ * must wait - for the tarpit timer, or for the next hop's answer - marks the session busy
+ * and further pipelined input stays in the reader (the socket is paused once that holds more
+ * than {@link #MAX_BUFFERED} bytes), so a pipelining client gets its replies in order and a
+ * flooding one cannot grow our buffers.
+ *
+ * <p>The tarpit (Postfix smtpd_chat_reply): once {@code errorCount} has reached the soft
+ * limit every reply is delayed; the count goes up after a command's error reply and, for
+ * junk commands past {@code smtpd_junk_command_limit}, before it; when it reaches the hard
+ * limit the session gets "421 ... too many errors" and is closed. A delivered message resets
+ * the count.
+ *
+ * <p>Before-queue proxy: a next-hop connection is opened at MAIL, every accepted RCPT is
+ * forwarded and the next hop's answer is what the client sees, the message is streamed as it
+ * arrives (with a Received header), and the client's 250 is the next hop's 250. Any failure
+ * of the next hop is a 4xx to the client; nothing is queued here.
+ */
+final class SmtpSession {
+
+    /** Unread input beyond which the socket is paused. */
+    static final int MAX_BUFFERED = 64 * 1024;
+    /** Output gathered before it is handed to the next hop in one write. */
+    private static final int FLUSH_THRESHOLD = 32 * 1024;
+    private static final int LOG_TEXT = 100;
+
+    private enum State { COMMAND, DATA, CLOSING, CLOSED }
+
+    private final SessionServices services;
+    private final EdgeSettings settings;
+    private final NetSocket socket;
+    private final InetAddress clientAddress;
+    private final String clientIp;
+    private final int clientPort;
+    private final String clientLog;
+    private final String sessionId;
+    private final LineReader reader;
+    private final CommandCounts counts = new CommandCounts();
+    private final long startNanos = System.nanoTime();
+    private final Context context;
+    private Runnable onEnd = () -> { };
+
+    private State state = State.COMMAND;
+    private boolean busy;
+    private boolean paused;
+    private boolean tls;
+    private int errorCount;
+    private int junkCount;
+    private int messages;
+    private String helo;
+    private boolean esmtp;
+    private String lastCommand = "CONNECT";
+    private long idleTimer = -1;
+    private boolean anvilCounted;
+    private boolean tarpitted;
+    private String endReason = "lost";
+
+    private Transaction tx;
+    private DataPhase data;
+
+    /** The envelope of the transaction in progress and its next-hop connection. */
+    private static final class Transaction {
+        final String sender;
+        final String mailArgs;
+        final long declaredSize;
+        final ProxySession proxy;
+        int recipients;
+        String lastRecipient;
+        boolean broken;
+
+        Transaction(String sender, String mailArgs, long declaredSize, ProxySession proxy) {
+            this.sender = sender;
+            this.mailArgs = mailArgs;
+            this.declaredSize = declaredSize;
+            this.proxy = proxy;
+        }
+    }
+
+    SmtpSession(SessionServices services, NetSocket socket, InetAddress clientAddress, int clientPort,
+                Context context) {
+        this.services = services;
+        this.context = context;
+        this.settings = services.settings();
+        this.socket = socket;
+        this.clientAddress = clientAddress;
+        this.clientIp = clientAddress.getHostAddress();
+        this.clientPort = clientPort;
+        this.clientLog = "unknown[" + clientIp + "]";
+        this.sessionId = SessionIds.next();
+        this.reader = new LineReader(settings.lineLengthLimit());
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Runs a task on this session's event loop (sessions are not thread-safe). */
+    void contextRun(Runnable task) {
+        context.runOnContext(v -> task.run());
+    }
+
+    void start(Runnable onEnd) {
+        this.onEnd = onEnd;
+        socket.handler(this::onInput);
+        socket.closeHandler(v -> onClosed());
+        socket.exceptionHandler(e -> socket.close());
+        services.metrics().connection();
+        services.log().smtpd("connect from " + clientLog);
+        publish(new SessionEvent.Connect(meta(), clientPort, String.valueOf(socket.localAddress())));
+
+        LocalAnvil.Exceeded over = services.anvil().connect(clientAddress, clientIp);
+        anvilCounted = true;
+        if (over != null) {
+            limitHit(over, "CONNECT");
+            String what = over.parameter().contains("rate") ? "Connection rate" : "Connection count";
+            services.log().smtpd("warning: " + what + " limit exceeded: " + over.value() + " from " + clientLog
+                    + " for service smtp");
+            endReason = "limit";
+            reply(Replies.tooManyConnections(settings.myhostname(), clientIp), false, "CONNECT");
+            return;
+        }
+        sendNow(Replies.greeting(settings.smtpdBanner()));
+        armIdleTimer();
+    }
+
+    /** End of the drain period: whatever is still open is told so and closed. */
+    void forceClose() {
+        if (state != State.CLOSED && state != State.CLOSING) {
+            endReason = "shutdown";
+            sendNow(Replies.shuttingDown(settings.myhostname()));
+            close();
+        }
+    }
+
+    /** Drain on shutdown: tell the client and close, between commands only. */
+    void shutdown() {
+        if (state == State.COMMAND && !busy) {
+            endReason = "shutdown";
+            sendNow(Replies.shuttingDown(settings.myhostname()));
+            close();
+        }
+    }
+
+    private void onClosed() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        boolean clean = state == State.CLOSING;
+        state = State.CLOSED;
+        onEnd.run();
+        cancelIdleTimer();
+        if (data != null) {
+            counts.count("DATA", false);
+        }
+        abortTransaction();
+        if (anvilCounted) {
+            services.anvil().disconnect(clientAddress, clientIp);
+        }
+        if (tarpitted) {
+            services.metrics().tarpittedSessions().decrementAndGet();
+        }
+        services.metrics().activeSessions().decrementAndGet();
+        if (!clean && !"quit".equals(endReason)) {
+            services.log().smtpd("lost connection after " + lastCommand + " from " + clientLog);
+        }
+        services.log().smtpd("disconnect from " + clientLog + counts.render());
+        publish(new SessionEvent.Disconnect(meta(), endReason,
+                Duration.ofNanos(System.nanoTime() - startNanos).toMillis(), errorCount, messages, counts.asMap()));
+    }
+
+    private void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSING;
+        cancelIdleTimer();
+        socket.close();
+    }
+
+    // ------------------------------------------------------------------ input
+
+    private void onInput(Buffer chunk) {
+        if (state == State.CLOSING || state == State.CLOSED) {
+            return;
+        }
+        reader.append(chunk);
+        process();
+    }
+
+    /** Executes buffered lines until one has to wait, then applies back-pressure. */
+    private void process() {
+        while (!busy && (state == State.COMMAND || state == State.DATA)) {
+            LineReader.Line line = reader.next();
+            if (line == null) {
+                break;
+            }
+            armIdleTimer();
+            if (state == State.COMMAND) {
+                command(line);
+            } else {
+                data.line(line);
+            }
+        }
+        if (state == State.DATA && !busy) {
+            data.flush(false);
+        }
+        boolean full = reader.buffered() > MAX_BUFFERED || socket.writeQueueFull();
+        if (full && !paused && state != State.CLOSED) {
+            paused = true;
+            socket.pause();
+            if (socket.writeQueueFull()) {
+                socket.drainHandler(v -> resumeIfIdle());
+            }
+        } else if (!full && paused && !busy) {
+            paused = false;
+            socket.resume();
+        }
+    }
+
+    private void resumeIfIdle() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        process();
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    private void command(LineReader.Line line) {
+        if (line.overlong()) {
+            lastCommand = "UNKNOWN";
+            counts.count("unknown", false);
+            error("UNKNOWN", Replies.lineTooLong());
+            return;
+        }
+        if (line.terminator() == LineReader.Terminator.BARE_LF && bareNewlineRejected()) {
+            bareNewline();
+            return;
+        }
+        String text = new String(line.bytes(), StandardCharsets.ISO_8859_1);
+        if (hasControlCharacters(text)) {
+            lastCommand = "UNKNOWN";
+            counts.count("unknown", false);
+            error("UNKNOWN", Replies.badCharacters());
+            return;
+        }
+        String trimmed = text.strip();
+        int space = trimmed.indexOf(' ');
+        String verb = (space < 0 ? trimmed : trimmed.substring(0, space)).toUpperCase(Locale.ROOT);
+        String args = space < 0 ? "" : trimmed.substring(space + 1).strip();
+        if (verb.isEmpty()) {
+            lastCommand = "UNKNOWN";
+            counts.count("unknown", false);
+            error("UNKNOWN", Replies.badCharacters());
+            return;
+        }
+        boolean knownVerb = switch (verb) {
+            case "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "VRFY", "STARTTLS",
+                 "AUTH", "ETRN" -> true;
+            default -> false;
+        };
+        lastCommand = knownVerb ? verb : "UNKNOWN";
+        if (isJunk(verb) && junkCount++ >= settings.junkCommandLimit()) {
+            // Postfix counts commands that do no work towards the error limit once there are
+            // too many of them, so a client cannot idle along on NOOPs for ever.
+            errorCount++;
+        }
+        switch (verb) {
+            case "EHLO", "HELO" -> helo(verb, args);
+            case "MAIL" -> mail(args);
+            case "RCPT" -> rcpt(args);
+            case "DATA" -> data(args);
+            case "RSET" -> rset(args);
+            case "NOOP" -> ok("NOOP", Replies.ok());
+            case "QUIT" -> quit();
+            case "VRFY" -> vrfy(args);
+            case "STARTTLS" -> startTls(args);
+            case "AUTH" -> fail("AUTH", Replies.authNotEnabled());
+            case "ETRN" -> fail("ETRN", Replies.tlsNotAvailable());
+            default -> {
+                counts.count("unknown", false);
+                error("UNKNOWN", Replies.unknownCommand());
+            }
+        }
+    }
+
+    private static boolean isJunk(String verb) {
+        return switch (verb) {
+            case "HELO", "EHLO", "NOOP", "VRFY", "ETRN", "RSET" -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean hasControlCharacters(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void helo(String verb, String args) {
+        if (args.isEmpty()) {
+            fail(verb, Replies.heloSyntax(verb));
+            return;
+        }
+        abortTransaction();
+        helo = Untrusted.printable(args.split(" ")[0], 255);
+        esmtp = verb.equals("EHLO");
+        publish(new SessionEvent.Helo(meta(), helo, esmtp));
+        if (!esmtp) {
+            ok(verb, Replies.helo(settings.myhostname()));
+            return;
+        }
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add(settings.myhostname());
+        lines.add("PIPELINING");
+        lines.add(settings.messageSizeLimit() > 0 ? "SIZE " + settings.messageSizeLimit() : "SIZE");
+        if (!settings.disableVrfy()) {
+            lines.add("VRFY");
+        }
+        if (settings.tls() != null && !tls) {
+            lines.add("STARTTLS");
+        }
+        lines.add("ENHANCEDSTATUSCODES");
+        lines.add("8BITMIME");
+        ok(verb, new SmtpReply(250, null, lines));
+    }
+
+    private void mail(String args) {
+        if (settings.heloRequired() && helo == null) {
+            fail("MAIL", Replies.sendHeloFirst());
+            return;
+        }
+        if (tx != null) {
+            fail("MAIL", Replies.nestedMail());
+            return;
+        }
+        MailPath path;
+        try {
+            path = MailPath.parse(args, "FROM", true);
+        } catch (MailPath.Invalid e) {
+            fail("MAIL", e.reply());
+            return;
+        }
+        long size = -1;
+        for (var p : path.params().entrySet()) {
+            switch (p.getKey()) {
+                case "SIZE" -> {
+                    try {
+                        size = Long.parseLong(p.getValue());
+                        if (size < 0) {
+                            throw new NumberFormatException();
+                        }
+                    } catch (NumberFormatException e) {
+                        fail("MAIL", Replies.badSize());
+                        return;
+                    }
+                }
+                case "BODY" -> {
+                    String body = p.getValue().toUpperCase(Locale.ROOT);
+                    if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
+                        fail("MAIL", Replies.badBody());
+                        return;
+                    }
+                }
+                default -> {
+                    fail("MAIL", Replies.unsupportedOption(Untrusted.printable(p.getKey(), 40)));
+                    return;
+                }
+            }
+        }
+        String sender = Untrusted.printable(path.address(), 320);
+        if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
+            reject("MAIL", Replies.sizeExceedsLimit(), "message_size_limit", sender, null);
+            return;
+        }
+        LocalAnvil.Exceeded over = services.anvil().message(clientAddress, clientIp);
+        if (over != null) {
+            limitHit(over, "MAIL");
+            services.log().smtpd("warning: Message delivery request rate limit exceeded: " + over.value()
+                    + " from " + clientLog + " for service smtp");
+            reject("MAIL", Replies.tooMuchMail(clientIp), over.parameter(), sender, null);
+            return;
+        }
+        long declared = size;
+        busy = true;
+        services.nextHop().open(services.vertx().getOrCreateContext())
+                .compose(proxy -> proxy.mail(args).map(r -> {
+                    if (r.code() / 100 != 2) {
+                        proxy.close();
+                    } else {
+                        tx = new Transaction(sender, args, declared, proxy);
+                    }
+                    return r;
+                }))
+                .onComplete(ar -> {
+                    if (state == State.CLOSED) {
+                        if (tx != null) {
+                            abortTransaction();
+                        }
+                        return;
+                    }
+                    busy = false;
+                    if (ar.failed()) {
+                        proxyFailed("MAIL", ar.cause(), sender, null);
+                        return;
+                    }
+                    SmtpReply r = ar.result();
+                    if (r.isError()) {
+                        reject("MAIL", r, "next-hop", sender, null);
+                        return;
+                    }
+                    publish(new SessionEvent.Mail(meta(), sender, declared));
+                    ok("MAIL", r);
+                });
+    }
+
+    private void rcpt(String args) {
+        if (tx == null) {
+            fail("RCPT", Replies.needMail());
+            return;
+        }
+        MailPath path;
+        try {
+            path = MailPath.parse(args, "TO", false);
+        } catch (MailPath.Invalid e) {
+            fail("RCPT", e.reply());
+            return;
+        }
+        if (!path.params().isEmpty()) {
+            fail("RCPT", Replies.unsupportedOption(Untrusted.printable(path.params().keySet().iterator().next(), 40)));
+            return;
+        }
+        String recipient = Untrusted.printable(path.address(), 320);
+        if (tx.recipients >= settings.recipientLimit()) {
+            limitHit(new LocalAnvil.Exceeded("smtpd_recipient_limit", tx.recipients + 1L, settings.recipientLimit()),
+                    "RCPT");
+            reject("RCPT", Replies.tooManyRecipients(), "smtpd_recipient_limit", tx.sender, recipient);
+            return;
+        }
+        RelayPolicy.Refusal refusal = services.relay().check(clientAddress, path.address());
+        if (refusal != null) {
+            reject("RCPT", refusal.reply(), refusal.restriction(), tx.sender, recipient);
+            return;
+        }
+        LocalAnvil.Exceeded over = services.anvil().recipient(clientAddress, clientIp);
+        if (over != null) {
+            limitHit(over, "RCPT");
+            services.log().smtpd("warning: Recipient address rate limit exceeded: " + over.value()
+                    + " from " + clientLog + " for service smtp");
+            reject("RCPT", Replies.tooManyRecipientsFrom(clientIp), over.parameter(), tx.sender, recipient);
+            return;
+        }
+        if (tx.broken) {
+            reject("RCPT", Replies.proxyFailure(), "next-hop", tx.sender, recipient);
+            return;
+        }
+        Transaction t = tx;
+        busy = true;
+        t.proxy.rcpt(args).onComplete(ar -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            busy = false;
+            if (ar.failed()) {
+                t.broken = true;
+                proxyFailed("RCPT", ar.cause(), t.sender, recipient);
+                return;
+            }
+            SmtpReply r = ar.result();
+            if (r.isError()) {
+                reject("RCPT", r, "next-hop", t.sender, recipient);
+                return;
+            }
+            t.recipients++;
+            t.lastRecipient = recipient;
+            publish(new SessionEvent.Rcpt(meta(), t.sender, recipient));
+            ok("RCPT", r);
+        });
+    }
+
+    private void data(String args) {
+        if (!args.isEmpty()) {
+            fail("DATA", Replies.syntax("DATA"));
+            return;
+        }
+        if (tx == null) {
+            fail("DATA", Replies.needRcpt());
+            return;
+        }
+        if (tx.recipients == 0) {
+            fail("DATA", Replies.needRcpt());
+            return;
+        }
+        if (tx.broken) {
+            reject("DATA", Replies.proxyFailure(), "next-hop", tx.sender, null);
+            return;
+        }
+        Transaction t = tx;
+        busy = true;
+        t.proxy.data().onComplete(ar -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            busy = false;
+            if (ar.failed()) {
+                t.broken = true;
+                proxyFailed("DATA", ar.cause(), t.sender, null);
+                return;
+            }
+            SmtpReply r = ar.result();
+            if (r.code() != 354) {
+                reject("DATA", r, "next-hop", t.sender, null);
+                return;
+            }
+            publish(new SessionEvent.Data(meta(), t.recipients));
+            data = new DataPhase(t);
+            state = State.DATA;
+            reader.dataMode(true);
+            reply(Replies.startData(), false, "DATA");
+        });
+    }
+
+    private void rset(String args) {
+        if (!args.isEmpty()) {
+            fail("RSET", Replies.syntax("RSET"));
+            return;
+        }
+        abortTransaction();
+        ok("RSET", Replies.ok());
+    }
+
+    private void quit() {
+        counts.count("QUIT", true);
+        endReason = "quit";
+        abortTransaction();
+        state = State.CLOSING;
+        // The goodbye is not delayed: Postfix replies to QUIT without the tarpit sleep too.
+        cancelIdleTimer();
+        socket.write(Replies.bye().toBuffer()).onComplete(v -> socket.close());
+    }
+
+    private void vrfy(String args) {
+        if (settings.disableVrfy()) {
+            fail("VRFY", Replies.vrfyDisabled());
+            return;
+        }
+        if (args.isEmpty()) {
+            fail("VRFY", Replies.syntax("VRFY address"));
+            return;
+        }
+        // The edge has no recipient table to consult: "cannot verify, will accept", as
+        // Postfix says when it has no recipient verification either.
+        String address = args.startsWith("<") && args.endsWith(">") ? args.substring(1, args.length() - 1) : args;
+        ok("VRFY", Replies.vrfy(Untrusted.printable(address, 320)));
+    }
+
+    private void startTls(String args) {
+        if (settings.tls() == null || tls) {
+            fail("STARTTLS", tls ? Replies.alreadyTls() : Replies.tlsNotAvailable());
+            return;
+        }
+        if (!args.isEmpty()) {
+            fail("STARTTLS", Replies.syntax("STARTTLS"));
+            return;
+        }
+        LocalAnvil.Exceeded over = services.anvil().newTlsSession(clientAddress, clientIp);
+        if (over != null) {
+            limitHit(over, "STARTTLS");
+            services.log().smtpd("warning: New TLS session rate limit exceeded: " + over.value() + " from "
+                    + clientLog + " for service smtp");
+            counts.count("STARTTLS", false);
+            reply(Replies.tooManyTlsSessions(settings.myhostname(), clientIp), true, "STARTTLS");
+            return;
+        }
+        counts.count("STARTTLS", true);
+        // Whatever the client pipelined after STARTTLS arrived in clear text and must not be
+        // executed inside the TLS session (CVE-2011-0411 and its kin).
+        reader.discardBuffered();
+        busy = true;
+        socket.write(Replies.readyToStartTls().toBuffer());
+        reader.discardBuffered();
+        socket.upgradeToSsl().onComplete(ar -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            busy = false;
+            if (ar.failed()) {
+                services.log().smtpd("SSL_accept error from " + clientLog + ": " + Untrusted.printable(
+                        String.valueOf(ar.cause().getMessage()), LOG_TEXT));
+                endReason = "tls-failed";
+                close();
+                return;
+            }
+            tls = true;
+            helo = null;
+            esmtp = false;
+            abortTransaction();
+            process();
+        });
+    }
+
+    // ------------------------------------------------------------------ DATA
+
+    /** Receives the message, checks its limits, and streams it to the next hop. */
+    private final class DataPhase {
+        private final Transaction t;
+        private Buffer out = Buffer.buffer(4096);
+        private boolean atLineStart = true;
+        private boolean previousCrlf = true;
+        private boolean inHeaders = true;
+        private long headerBytes;
+        private long size;
+        private boolean oversize;
+        private boolean bareLf;
+
+        DataPhase(Transaction t) {
+            this.t = t;
+            out.appendString(receivedHeader());
+        }
+
+        void line(LineReader.Line line) {
+            // RFC 5321 4.1.1.4: only CR LF . CR LF ends the data. A "." after a bare LF, or
+            // followed by a bare LF, is message content (SMTP smuggling defence).
+            if (atLineStart && previousCrlf && line.isDot() && line.terminator() == LineReader.Terminator.CRLF) {
+                end();
+                return;
+            }
+            if (line.terminator() == LineReader.Terminator.BARE_LF) {
+                bareLf = true;
+                if (bareNewlineRejected()) {
+                    bareNewline();
+                    return;
+                }
+            }
+            byte[] bytes = line.bytes();
+            int from = 0;
+            if (atLineStart && bytes.length > 0 && bytes[0] == '.') {
+                from = 1; // remove the client's dot-stuffing; we stuff again below
+            }
+            size += bytes.length - from + (line.terminator() == LineReader.Terminator.NONE ? 0 : 2);
+            if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
+                oversize = true;
+            }
+            boolean keep = !oversize;
+            if (inHeaders && atLineStart && bytes.length == 0) {
+                inHeaders = false;
+            } else if (inHeaders) {
+                boolean continuation = atLineStart && bytes.length > 0 && (bytes[0] == ' ' || bytes[0] == '\t');
+                if (atLineStart && !continuation) {
+                    headerBytes = 0;
+                }
+                headerBytes += bytes.length - from;
+                // header_size_limit: Postfix keeps the first part of an overlong header and
+                // discards the excess; the message itself is not refused.
+                if (headerBytes > settings.headerSizeLimit()) {
+                    keep = false;
+                }
+            }
+            if (keep) {
+                if (atLineStart && bytes.length - from > 0 && bytes[from] == '.') {
+                    out.appendByte((byte) '.');
+                }
+                out.appendBytes(bytes, from, bytes.length - from);
+                if (line.terminator() != LineReader.Terminator.NONE) {
+                    out.appendString("\r\n");
+                }
+            } else if (line.terminator() != LineReader.Terminator.NONE && !oversize && atLineStart) {
+                // keep line structure intact for a dropped header continuation: nothing to add
+            }
+            atLineStart = line.terminator() != LineReader.Terminator.NONE;
+            previousCrlf = line.terminator() == LineReader.Terminator.CRLF;
+            if (out.length() >= FLUSH_THRESHOLD) {
+                flush(false);
+            }
+        }
+
+        /** Hands gathered output to the next hop, pausing input while it cannot take more. */
+        void flush(boolean last) {
+            if (out.length() == 0 || oversize || t.broken) {
+                if (oversize || t.broken) {
+                    out = Buffer.buffer(0);
+                }
+                return;
+            }
+            Buffer chunk = out;
+            out = Buffer.buffer(last ? 0 : 4096);
+            Future<Void> written = t.proxy.write(chunk);
+            if (!written.isComplete()) {
+                busy = true;
+                written.onComplete(ar -> {
+                    if (state == State.CLOSED) {
+                        return;
+                    }
+                    if (ar.failed()) {
+                        t.broken = true;
+                    }
+                    busy = false;
+                    process();
+                });
+            } else if (written.failed()) {
+                t.broken = true;
+            }
+        }
+
+        private void end() {
+            reader.dataMode(false);
+            state = State.COMMAND;
+            data = null;
+            if (oversize) {
+                services.log().smtpd("NOQUEUE: reject: END-OF-MESSAGE from " + clientLog + ": "
+                        + Replies.sizeExceedsLimit().code() + " " + Replies.sizeExceedsLimit().text() + "; from=<"
+                        + t.sender + "> proto=" + proto() + " helo=<" + helo() + ">");
+                limitHit(new LocalAnvil.Exceeded("message_size_limit", size, settings.messageSizeLimit()),
+                        "END-OF-MESSAGE");
+                tx = null;
+                t.proxy.close();
+                rejectNoLog("END-OF-MESSAGE", Replies.sizeExceedsLimit(), "message_size_limit", t.sender, null);
+                return;
+            }
+            if (t.broken) {
+                tx = null;
+                t.proxy.close();
+                proxyFailed("END-OF-MESSAGE", null, t.sender, null);
+                return;
+            }
+            flush(true);
+            busy = true;
+            Future<SmtpReply> done = t.proxy.endData();
+            done.onComplete(ar -> {
+                tx = null;
+                t.proxy.close();
+                if (state == State.CLOSED) {
+                    return;
+                }
+                busy = false;
+                if (ar.failed()) {
+                    proxyFailed("END-OF-MESSAGE", ar.cause(), t.sender, null);
+                    return;
+                }
+                SmtpReply r = ar.result();
+                String envelope = "from=<" + t.sender + "> to=<" + t.lastRecipient + "> proto=" + proto()
+                        + " helo=<" + helo() + ">";
+                if (r.isError()) {
+                    services.log().smtpd("NOQUEUE: proxy-reject: END-OF-MESSAGE: " + r.code() + " "
+                            + Untrusted.printable(r.text(), 200) + "; " + envelope);
+                    rejectNoLog("END-OF-MESSAGE", r, "next-hop", t.sender, null);
+                    return;
+                }
+                services.log().smtpd("NOQUEUE: proxy-accept: END-OF-MESSAGE: " + r.code() + " "
+                        + Untrusted.printable(r.text(), 200) + "; " + envelope);
+                counts.count("DATA", true);
+                messages++;
+                services.metrics().accepted();
+                publish(new SessionEvent.Accepted(meta(), t.sender, t.recipients, size,
+                        Untrusted.printable(r.code() + " " + r.text(), 200)));
+                // A delivered message wipes the slate, as in Postfix.
+                errorCount = 0;
+                junkCount = 0;
+                reply(r, false, "END-OF-MESSAGE");
+            });
+        }
+
+        private String receivedHeader() {
+            String from = helo == null ? "" : helo + " ";
+            String with = (esmtp ? "ESMTP" : "SMTP") + (tls ? "S" : "");
+            StringBuilder sb = new StringBuilder(200);
+            sb.append("Received: from ").append(from).append("(unknown [").append(clientIp).append("])\r\n")
+                    .append("\tby ").append(settings.myhostname()).append(" (Portcullis) with ").append(with)
+                    .append(" id ").append(sessionId);
+            if (t.recipients == 1 && t.lastRecipient != null) {
+                sb.append("\r\n\tfor <").append(t.lastRecipient).append(">");
+            }
+            sb.append("; ").append(java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                    java.time.ZonedDateTime.now(services.clock()))).append("\r\n");
+            return sb.toString();
+        }
+    }
+
+    // ------------------------------------------------------------------ replies and the tarpit
+
+    /** A successful reply to a command. */
+    private void ok(String verb, SmtpReply r) {
+        counts.count(verb, true);
+        reply(r, false, verb);
+    }
+
+    /** A failed command that is not a policy decision (sequence, syntax). */
+    private void fail(String verb, SmtpReply r) {
+        counts.count(verb, false);
+        error(verb, r);
+    }
+
+    private void error(String verb, SmtpReply r) {
+        services.metrics().error();
+        publish(new SessionEvent.Error(meta(), verb, r.code(), r.enhanced(), Untrusted.printable(r.lines().get(0),
+                LOG_TEXT), errorCount + 1));
+        reply(r, true, verb);
+    }
+
+    /** A policy reject: logged the Postfix way ("NOQUEUE: reject: ..."), counted, published. */
+    private void reject(String stage, SmtpReply r, String check, String sender, String recipient) {
+        StringBuilder line = new StringBuilder(200).append("NOQUEUE: reject: ").append(stage).append(" from ")
+                .append(clientLog).append(": ").append(r.code()).append(' ').append(Untrusted.printable(r.text(), 200))
+                .append("; from=<").append(sender == null ? "" : sender).append('>');
+        if (recipient != null) {
+            line.append(" to=<").append(recipient).append('>');
+        }
+        line.append(" proto=").append(proto()).append(" helo=<").append(helo()).append('>');
+        services.log().smtpd(line.toString());
+        rejectNoLog(stage, r, check, sender, recipient);
+    }
+
+    private void rejectNoLog(String stage, SmtpReply r, String check, String sender, String recipient) {
+        counts.count(stage.equals("END-OF-MESSAGE") ? "DATA" : stage, false);
+        services.metrics().reject(r.code(), check);
+        publish(new SessionEvent.Reject(meta(), stage, r.code(), r.enhanced(), check,
+                Untrusted.printable(r.lines().get(0), LOG_TEXT), sender, recipient));
+        reply(r, true, stage);
+    }
+
+    private void proxyFailed(String stage, Throwable cause, String sender, String recipient) {
+        services.log().smtpd("warning: next hop failure after " + stage + " from " + clientLog + ": "
+                + Untrusted.printable(cause == null ? "write failed" : String.valueOf(cause.getMessage()), LOG_TEXT));
+        abortTransaction();
+        reject(stage, Replies.proxyFailure(), "next-hop", sender, recipient);
+    }
+
+    /**
+     * Sends a reply, after the tarpit delay when the session has made enough errors, then
+     * counts the error and enforces the hard limit. The delay is a timer: the session is
+     * marked busy and its pipelined input waits.
+     */
+    private void reply(SmtpReply r, boolean isError, String stage) {
+        Duration delay = services.tarpit().delay(errorCount);
+        if (isError) {
+            errorCount++;
+        }
+        if (delay.isZero()) {
+            afterDelay(r, stage);
+            return;
+        }
+        if (!tarpitted) {
+            tarpitted = true;
+            services.metrics().tarpittedSessions().incrementAndGet();
+        }
+        services.metrics().tarpitDelay();
+        publish(new SessionEvent.Tarpit(meta(), delay.toMillis(), errorCount));
+        busy = true;
+        cancelIdleTimer();
+        services.vertx().setTimer(Math.max(1, delay.toMillis()), id -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            busy = false;
+            afterDelay(r, stage);
+            process();
+        });
+    }
+
+    private void afterDelay(SmtpReply r, String stage) {
+        sendNow(r);
+        if (r.closesSession()) {
+            close();
+            return;
+        }
+        if (state == State.COMMAND && services.tarpit().overHardLimit(errorCount)) {
+            services.log().smtpd("too many errors after " + stage + " from " + clientLog);
+            endReason = "too-many-errors";
+            limitHit(new LocalAnvil.Exceeded("smtpd_hard_error_limit", errorCount,
+                    services.tarpit().hardLimit()), stage);
+            SmtpReply bye = Replies.tooManyErrors(settings.myhostname());
+            Duration delay = services.tarpit().delay(errorCount);
+            busy = true;
+            Runnable send = () -> {
+                sendNow(bye);
+                close();
+            };
+            if (delay.isZero()) {
+                send.run();
+            } else {
+                services.vertx().setTimer(delay.toMillis(), id -> {
+                    if (state != State.CLOSED) {
+                        send.run();
+                    }
+                });
+            }
+            return;
+        }
+        armIdleTimer();
+    }
+
+    private void sendNow(SmtpReply r) {
+        if (state != State.CLOSED) {
+            socket.write(r.toBuffer());
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private boolean bareNewlineRejected() {
+        return settings.bareNewline() == BareNewlinePolicy.REJECT && !settings.bareNewlineExclusions().test(clientAddress);
+    }
+
+    /** {@code smtpd_forbid_bare_newline = reject}: Postfix answers 521 and hangs up. */
+    private void bareNewline() {
+        services.log().smtpd("warning: disconnect: bare <LF> received from " + clientLog + " after " + lastCommand);
+        endReason = "bare-newline";
+        abortTransaction();
+        if (state == State.DATA) {
+            reader.dataMode(false);
+            state = State.COMMAND;
+            data = null;
+        }
+        rejectNoLog(lastCommand, SmtpReply.of(521, "5.5.2", settings.myhostname() + " Error: bare <LF> received"),
+                "smtpd_forbid_bare_newline", null, null);
+    }
+
+    private void limitHit(LocalAnvil.Exceeded over, String stage) {
+        services.metrics().limit(over.parameter());
+        publish(new SessionEvent.Limit(meta(), over.parameter(), over.value(), over.limit()));
+    }
+
+    private void abortTransaction() {
+        if (tx != null) {
+            tx.proxy.close();
+            tx = null;
+        }
+        if (data != null) {
+            data = null;
+            reader.dataMode(false);
+        }
+    }
+
+    private void armIdleTimer() {
+        cancelIdleTimer();
+        if (state == State.CLOSED || state == State.CLOSING) {
+            return;
+        }
+        idleTimer = services.vertx().setTimer(settings.smtpdTimeout().toMillis(), id -> {
+            idleTimer = -1;
+            if (state == State.COMMAND || state == State.DATA) {
+                services.log().smtpd("timeout after " + lastCommand + " from " + clientLog);
+                endReason = "timeout";
+                sendNow(Replies.timeout(settings.myhostname()));
+                close();
+            }
+        });
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer >= 0) {
+            services.vertx().cancelTimer(idleTimer);
+            idleTimer = -1;
+        }
+    }
+
+
+    private String proto() {
+        return esmtp ? "ESMTP" : "SMTP";
+    }
+
+    private String helo() {
+        return helo == null ? "" : helo;
+    }
+
+    private void publish(SessionEvent event) {
+        services.events().accept(event);
+    }
+
+    private dev.portcullis.events.EventMeta meta() {
+        return services.meta(sessionId, clientIp);
+    }
+}
