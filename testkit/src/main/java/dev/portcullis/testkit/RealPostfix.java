@@ -57,7 +57,11 @@ public final class RealPostfix implements AutoCloseable {
     public static final Path POSTFIX = Path.of("/usr/sbin/postfix");
     public static final Path POSTCONF = Path.of("/usr/sbin/postconf");
 
-    /** Test defaults written to main.cf before the overrides. */
+    /**
+     * Test defaults written to main.cf before the overrides. Note the tarpit: sleep 1s, soft
+     * limit 3, hard limit 6 (Postfix's own defaults are 1s/10/20), and all transports
+     * {@code discard:}.
+     */
     public static final Map<String, String> DEFAULTS = defaults();
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);

@@ -181,8 +181,11 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     /**
-     * The dump files' contents, oldest first. A file appears when a transaction starts and is
-     * complete once the client has received the reply to the final "." (or to the last BDAT).
+     * The dump files' contents, oldest first. A file appears during a transaction (it was seen
+     * after the first RCPT) and is complete once the client has received the reply to the final
+     * "." (or to the last BDAT). An aborted transaction's file is removed again: before the reply
+     * to RSET, but only shortly after the reply to QUIT or after a disconnect, so a test that
+     * counts files should end open transactions with RSET or wait with {@link #awaitMessages}.
      */
     public List<byte[]> messages() {
         if (dir == null) {

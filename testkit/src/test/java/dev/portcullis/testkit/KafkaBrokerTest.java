@@ -49,7 +49,8 @@ class KafkaBrokerTest {
         KafkaBroker kafka = KafkaBroker.create();
         try {
             kafka.start();
-            report.publishEntry("kafka.start.ms", String.valueOf(kafka.lastStartDuration().toMillis()));
+            long startMs = kafka.lastStartDuration().toMillis();
+            report.publishEntry("kafka.start.ms", String.valueOf(startMs));
             String bootstrap = kafka.bootstrapServers();
             int port = kafka.port();
             assertEquals("127.0.0.1:" + port, bootstrap);
@@ -92,6 +93,8 @@ class KafkaBrokerTest {
             // It comes back on the same port with the same data.
             kafka.restart();
             report.publishEntry("kafka.restart.ms", String.valueOf(kafka.lastStartDuration().toMillis()));
+            System.out.printf("KafkaBrokerTest: start %d ms, restart after kill %d ms, send failed after %d ms%n",
+                    startMs, kafka.lastStartDuration().toMillis(), failedAfterMs);
             assertEquals(bootstrap, kafka.bootstrapServers());
             assertTrue(kafka.isRunning());
             read = KafkaRecords.awaitCount(bootstrap, "t.plain", 1, WAIT);

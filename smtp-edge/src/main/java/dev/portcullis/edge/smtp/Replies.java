@@ -56,26 +56,48 @@ public final class Replies {
         return SmtpReply.of(500, "5.5.2", "Error: command not recognized");
     }
 
-    public static SmtpReply badCharacters() {
+    public static SmtpReply badSyntax() {
         return SmtpReply.of(500, "5.5.2", "Error: bad syntax");
     }
 
+    public static SmtpReply badUtf8() {
+        return SmtpReply.of(500, "5.5.2", "Error: bad UTF-8 syntax");
+    }
+
+    /** smtpd_forbidden_commands: the reply before Postfix hangs up on a non-SMTP client. */
+    public static SmtpReply breakRules() {
+        return SmtpReply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye.");
+    }
+
+    public static SmtpReply noValidRecipients() {
+        return SmtpReply.of(554, "5.5.1", "Error: no valid recipients");
+    }
+
+    /** At end of data, when the message grew past message_size_limit. */
+    public static SmtpReply messageFileTooBig() {
+        return SmtpReply.of(552, "5.3.4", "Error: message file too big");
+    }
+
+    /**
+     * Not Postfix: Postfix runs the first line_length_limit bytes of an overlong command as
+     * the command. Portcullis refuses the line and counts an error instead, so an attacker
+     * cannot smuggle a command past a length-based filter.
+     */
     public static SmtpReply lineTooLong() {
-        // Postfix truncates the line and parses the rest as a command; the truncated text
-        // never parses, so the client sees a syntax error. We say why.
         return SmtpReply.of(500, "5.5.2", "Error: command line too long");
     }
 
-    public static SmtpReply bareNewlineCommand() {
-        return SmtpReply.of(500, "5.5.2", "Error: bare <LF> received");
+    public static SmtpReply bareNewline(String myhostname) {
+        return SmtpReply.of(550, "5.5.2", myhostname + " Error: bare <LF> received");
     }
 
     public static SmtpReply syntax(String usage) {
         return SmtpReply.of(501, "5.5.4", "Syntax: " + usage);
     }
 
+    /** Postfix gives this one without an enhanced status code. */
     public static SmtpReply heloSyntax(String verb) {
-        return SmtpReply.of(501, "5.5.4", "Syntax: " + verb + " hostname");
+        return SmtpReply.of(501, null, "Syntax: " + verb + " hostname");
     }
 
     public static SmtpReply badSenderSyntax() {
@@ -132,10 +154,6 @@ public final class Replies {
 
     public static SmtpReply sizeExceedsLimit() {
         return SmtpReply.of(552, "5.3.4", "Message size exceeds fixed limit");
-    }
-
-    public static SmtpReply bareNewlineData() {
-        return SmtpReply.of(550, "5.5.2", "Error: bare <LF> received");
     }
 
     public static SmtpReply relayDenied(String recipient, boolean defer) {

@@ -90,16 +90,24 @@ final class SmtpSession {
         final String sender;
         final String mailArgs;
         final long declaredSize;
-        final ProxySession proxy;
+        /** Opened at the first RCPT that passes the local checks, as Postfix's smtpd_proxy does. */
+        ProxySession proxy;
         int recipients;
+        int attempts;
         String lastRecipient;
         boolean broken;
 
-        Transaction(String sender, String mailArgs, long declaredSize, ProxySession proxy) {
+        Transaction(String sender, String mailArgs, long declaredSize) {
             this.sender = sender;
             this.mailArgs = mailArgs;
             this.declaredSize = declaredSize;
-            this.proxy = proxy;
+        }
+
+        void close() {
+            if (proxy != null) {
+                proxy.close();
+                proxy = null;
+            }
         }
     }
 
@@ -137,7 +145,7 @@ final class SmtpSession {
         anvilCounted = true;
         if (over != null) {
             limitHit(over, "CONNECT");
-            String what = over.parameter().contains("rate") ? "Connection rate" : "Connection count";
+            String what = over.parameter().contains("rate") ? "Connection rate" : "Connection concurrency";
             services.log().smtpd("warning: " + what + " limit exceeded: " + over.value() + " from " + clientLog
                     + " for service smtp");
             endReason = "limit";
@@ -174,6 +182,7 @@ final class SmtpSession {
         state = State.CLOSED;
         onEnd.run();
         cancelIdleTimer();
+        String lostStage = stageForLog();
         if (data != null) {
             counts.count("DATA", false);
         }
@@ -186,7 +195,7 @@ final class SmtpSession {
         }
         services.metrics().activeSessions().decrementAndGet();
         if (!clean && !"quit".equals(endReason)) {
-            services.log().smtpd("lost connection after " + lastCommand + " from " + clientLog);
+            services.log().smtpd("lost connection after " + lostStage + " from " + clientLog);
         }
         services.log().smtpd("disconnect from " + clientLog + counts.render());
         publish(new SessionEvent.Disconnect(meta(), endReason,
@@ -253,6 +262,9 @@ final class SmtpSession {
 
     private void command(LineReader.Line line) {
         if (line.overlong()) {
+            services.log().smtpd("warning: " + clientLog + ": request longer than " + settings.lineLengthLimit()
+                    + ": " + Untrusted.printable(new String(line.bytes(), 0, Math.min(30, line.bytes().length),
+                    StandardCharsets.ISO_8859_1), 30) + "...");
             lastCommand = "UNKNOWN";
             counts.count("unknown", false);
             error("UNKNOWN", Replies.lineTooLong());
@@ -262,21 +274,37 @@ final class SmtpSession {
             bareNewline();
             return;
         }
-        String text = new String(line.bytes(), StandardCharsets.ISO_8859_1);
-        if (hasControlCharacters(text)) {
+        // Postfix's smtpd cuts a command at a NUL byte and requires the rest to be UTF-8.
+        byte[] bytes = line.bytes();
+        int nul = indexOf(bytes, (byte) 0);
+        String text;
+        try {
+            text = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .decode(java.nio.ByteBuffer.wrap(bytes, 0, nul < 0 ? bytes.length : nul)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
             lastCommand = "UNKNOWN";
-            counts.count("unknown", false);
-            error("UNKNOWN", Replies.badCharacters());
+            syntaxError(Replies.badUtf8());
             return;
         }
         String trimmed = text.strip();
+        if (trimmed.isEmpty()) {
+            lastCommand = "UNKNOWN";
+            syntaxError(Replies.badSyntax());
+            return;
+        }
         int space = trimmed.indexOf(' ');
         String verb = (space < 0 ? trimmed : trimmed.substring(0, space)).toUpperCase(Locale.ROOT);
         String args = space < 0 ? "" : trimmed.substring(space + 1).strip();
-        if (verb.isEmpty()) {
-            lastCommand = "UNKNOWN";
-            counts.count("unknown", false);
-            error("UNKNOWN", Replies.badCharacters());
+        if (forbidden(trimmed, verb)) {
+            // smtpd_forbidden_commands: HTTP and mail headers sent to the SMTP port are a
+            // client that is not speaking SMTP (or a cross-protocol attack); end it at once.
+            services.log().smtpd("warning: non-SMTP command from " + clientLog + ": "
+                    + Untrusted.printable(trimmed, LOG_TEXT));
+            endReason = "non-smtp";
+            publish(new SessionEvent.Error(meta(), "NON-SMTP", 221, "2.7.0", Untrusted.printable(trimmed, LOG_TEXT),
+                    errorCount));
+            sendNow(Replies.breakRules());
+            close();
             return;
         }
         boolean knownVerb = switch (verb) {
@@ -285,7 +313,7 @@ final class SmtpSession {
             default -> false;
         };
         lastCommand = knownVerb ? verb : "UNKNOWN";
-        if (isJunk(verb) && junkCount++ >= settings.junkCommandLimit()) {
+        if (isJunk(verb) && junkCount++ > settings.junkCommandLimit()) {
             // Postfix counts commands that do no work towards the error limit once there are
             // too many of them, so a client cannot idle along on NOOPs for ever.
             errorCount++;
@@ -316,14 +344,44 @@ final class SmtpSession {
         };
     }
 
-    private static boolean hasControlCharacters(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return true;
+    private static int indexOf(byte[] bytes, byte b) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
             }
         }
-        return false;
+        return -1;
+    }
+
+    /**
+     * Postfix's default {@code smtpd_forbidden_commands}: CONNECT, GET, POST, anything that
+     * does not start with a letter, and lines that look like a message header.
+     */
+    static boolean forbidden(String line, String verb) {
+        if (verb.equals("CONNECT") || verb.equals("GET") || verb.equals("POST")) {
+            return true;
+        }
+        char first = line.charAt(0);
+        if (!((first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z'))) {
+            return true;
+        }
+        // A header: a name of printable non-space characters, then a colon.
+        int colon = line.indexOf(':');
+        if (colon <= 0) {
+            return false;
+        }
+        for (int i = 0; i < colon; i++) {
+            char c = line.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Empty or undecodable input: an error for the tarpit, not a command in the counts. */
+    private void syntaxError(SmtpReply r) {
+        error("UNKNOWN", r);
     }
 
     private void helo(String verb, String args) {
@@ -410,37 +468,9 @@ final class SmtpSession {
             reject("MAIL", Replies.tooMuchMail(clientIp), over.parameter(), sender, null);
             return;
         }
-        long declared = size;
-        busy = true;
-        services.nextHop().open(services.vertx().getOrCreateContext())
-                .compose(proxy -> proxy.mail(args).map(r -> {
-                    if (r.code() / 100 != 2) {
-                        proxy.close();
-                    } else {
-                        tx = new Transaction(sender, args, declared, proxy);
-                    }
-                    return r;
-                }))
-                .onComplete(ar -> {
-                    if (state == State.CLOSED) {
-                        if (tx != null) {
-                            abortTransaction();
-                        }
-                        return;
-                    }
-                    busy = false;
-                    if (ar.failed()) {
-                        proxyFailed("MAIL", ar.cause(), sender, null);
-                        return;
-                    }
-                    SmtpReply r = ar.result();
-                    if (r.isError()) {
-                        reject("MAIL", r, "next-hop", sender, null);
-                        return;
-                    }
-                    publish(new SessionEvent.Mail(meta(), sender, declared));
-                    ok("MAIL", r);
-                });
+        tx = new Transaction(sender, args, size);
+        publish(new SessionEvent.Mail(meta(), sender, size));
+        ok("MAIL", Replies.mailOk());
     }
 
     private void rcpt(String args) {
@@ -460,10 +490,16 @@ final class SmtpSession {
             return;
         }
         String recipient = Untrusted.printable(path.address(), 320);
+        tx.attempts++;
         if (tx.recipients >= settings.recipientLimit()) {
+            // Postfix answers 452 but counts it neither as an error nor as a failed RCPT: the
+            // client is meant to send the rest in another transaction.
             limitHit(new LocalAnvil.Exceeded("smtpd_recipient_limit", tx.recipients + 1L, settings.recipientLimit()),
                     "RCPT");
-            reject("RCPT", Replies.tooManyRecipients(), "smtpd_recipient_limit", tx.sender, recipient);
+            counts.count("RCPT", true);
+            publish(new SessionEvent.Reject(meta(), "RCPT", 452, "4.5.3", "smtpd_recipient_limit",
+                    "Error: too many recipients", tx.sender, recipient));
+            reply(Replies.tooManyRecipients(), false, "RCPT");
             return;
         }
         RelayPolicy.Refusal refusal = services.relay().check(clientAddress, path.address());
@@ -479,19 +515,18 @@ final class SmtpSession {
             reject("RCPT", Replies.tooManyRecipientsFrom(clientIp), over.parameter(), tx.sender, recipient);
             return;
         }
-        if (tx.broken) {
-            reject("RCPT", Replies.proxyFailure(), "next-hop", tx.sender, recipient);
-            return;
-        }
         Transaction t = tx;
         busy = true;
-        t.proxy.rcpt(args).onComplete(ar -> {
+        proxyFor(t).compose(proxy -> proxy.rcpt(args)).onComplete(ar -> {
             if (state == State.CLOSED) {
                 return;
             }
             busy = false;
+            if (ar.failed() && ar.cause() instanceof RefusedByNextHop refused) {
+                reject("RCPT", refused.reply, "next-hop", t.sender, recipient);
+                return;
+            }
             if (ar.failed()) {
-                t.broken = true;
                 proxyFailed("RCPT", ar.cause(), t.sender, recipient);
                 return;
             }
@@ -507,6 +542,39 @@ final class SmtpSession {
         });
     }
 
+    /**
+     * The transaction's next-hop connection, opened (with MAIL FROM) on first use. A MAIL that
+     * the next hop refuses is answered to this RCPT, as Postfix's proxy does.
+     */
+    private Future<ProxySession> proxyFor(Transaction t) {
+        if (t.proxy != null) {
+            return Future.succeededFuture(t.proxy);
+        }
+        return services.nextHop().open(context).compose(proxy -> proxy.mail(t.mailArgs).compose(r -> {
+            if (!r.isPositive()) {
+                proxy.close();
+                return Future.failedFuture(new RefusedByNextHop(r));
+            }
+            if (state == State.CLOSED || tx != t) {
+                proxy.close();
+                return Future.failedFuture(new IllegalStateException("transaction gone"));
+            }
+            t.proxy = proxy;
+            services.log().smtpd("NOQUEUE: client=" + clientLog);
+            return Future.succeededFuture(proxy);
+        }));
+    }
+
+    /** The next hop answered MAIL with a refusal; that reply goes to the client's RCPT. */
+    private static final class RefusedByNextHop extends Exception {
+        final SmtpReply reply;
+
+        RefusedByNextHop(SmtpReply reply) {
+            super(reply.toString(), null, false, false);
+            this.reply = reply;
+        }
+    }
+
     private void data(String args) {
         if (!args.isEmpty()) {
             fail("DATA", Replies.syntax("DATA"));
@@ -517,7 +585,7 @@ final class SmtpSession {
             return;
         }
         if (tx.recipients == 0) {
-            fail("DATA", Replies.needRcpt());
+            fail("DATA", tx.attempts == 0 ? Replies.needRcpt() : Replies.noValidRecipients());
             return;
         }
         if (tx.broken) {
@@ -655,11 +723,7 @@ final class SmtpSession {
                 return;
             }
             if (line.terminator() == LineReader.Terminator.BARE_LF) {
-                bareLf = true;
-                if (bareNewlineRejected()) {
-                    bareNewline();
-                    return;
-                }
+                bareLf = true; // with smtpd_forbid_bare_newline = reject the message is refused at the end
             }
             byte[] bytes = line.bytes();
             int from = 0;
@@ -713,6 +777,9 @@ final class SmtpSession {
             }
             Buffer chunk = out;
             out = Buffer.buffer(last ? 0 : 4096);
+            if (t.proxy == null) {
+                return;
+            }
             Future<Void> written = t.proxy.write(chunk);
             if (!written.isComplete()) {
                 busy = true;
@@ -736,19 +803,26 @@ final class SmtpSession {
             state = State.COMMAND;
             data = null;
             if (oversize) {
-                services.log().smtpd("NOQUEUE: reject: END-OF-MESSAGE from " + clientLog + ": "
-                        + Replies.sizeExceedsLimit().code() + " " + Replies.sizeExceedsLimit().text() + "; from=<"
-                        + t.sender + "> proto=" + proto() + " helo=<" + helo() + ">");
+                services.log().smtpd("warning: NOQUEUE: queue file size limit exceeded");
                 limitHit(new LocalAnvil.Exceeded("message_size_limit", size, settings.messageSizeLimit()),
                         "END-OF-MESSAGE");
                 tx = null;
-                t.proxy.close();
-                rejectNoLog("END-OF-MESSAGE", Replies.sizeExceedsLimit(), "message_size_limit", t.sender, null);
+                t.close();
+                reject("END-OF-MESSAGE", Replies.messageFileTooBig(), "message_size_limit", t.sender, null);
+                return;
+            }
+            if (bareLf && bareNewlineRejected()) {
+                services.log().smtpd("NOQUEUE: reject: END-OF-MESSAGE from " + clientLog + ": bare <LF> received; from=<"
+                        + t.sender + "> to=<" + t.lastRecipient + "> proto=" + proto() + " helo=<" + helo() + ">");
+                tx = null;
+                t.close();
+                rejectNoLog("END-OF-MESSAGE", Replies.bareNewline(settings.myhostname()), "smtpd_forbid_bare_newline",
+                        t.sender, null);
                 return;
             }
             if (t.broken) {
                 tx = null;
-                t.proxy.close();
+                t.close();
                 proxyFailed("END-OF-MESSAGE", null, t.sender, null);
                 return;
             }
@@ -757,7 +831,7 @@ final class SmtpSession {
             Future<SmtpReply> done = t.proxy.endData();
             done.onComplete(ar -> {
                 tx = null;
-                t.proxy.close();
+                t.close();
                 if (state == State.CLOSED) {
                     return;
                 }
@@ -850,7 +924,11 @@ final class SmtpSession {
     private void proxyFailed(String stage, Throwable cause, String sender, String recipient) {
         services.log().smtpd("warning: next hop failure after " + stage + " from " + clientLog + ": "
                 + Untrusted.printable(cause == null ? "write failed" : String.valueOf(cause.getMessage()), LOG_TEXT));
-        abortTransaction();
+        if (tx != null && tx.recipients == 0) {
+            tx.close(); // nothing accepted yet: the next RCPT may try the next hop again
+        } else {
+            abortTransaction();
+        }
         reject(stage, Replies.proxyFailure(), "next-hop", sender, recipient);
     }
 
@@ -860,7 +938,9 @@ final class SmtpSession {
      * marked busy and its pipelined input waits.
      */
     private void reply(SmtpReply r, boolean isError, String stage) {
-        Duration delay = services.tarpit().delay(errorCount);
+        // Postfix sleeps before every reply line it sends, so a tarpitted EHLO waits once
+        // per line; the same here, in one timer.
+        Duration delay = services.tarpit().delay(errorCount).multipliedBy(r.lines().size());
         if (isError) {
             errorCount++;
         }
@@ -930,18 +1010,17 @@ final class SmtpSession {
         return settings.bareNewline() == BareNewlinePolicy.REJECT && !settings.bareNewlineExclusions().test(clientAddress);
     }
 
-    /** {@code smtpd_forbid_bare_newline = reject}: Postfix answers 521 and hangs up. */
+    /** {@code smtpd_forbid_bare_newline = reject} on a command line: Postfix answers 550 and hangs up. */
     private void bareNewline() {
         services.log().smtpd("warning: disconnect: bare <LF> received from " + clientLog + " after " + lastCommand);
         endReason = "bare-newline";
         abortTransaction();
-        if (state == State.DATA) {
-            reader.dataMode(false);
-            state = State.COMMAND;
-            data = null;
-        }
-        rejectNoLog(lastCommand, SmtpReply.of(521, "5.5.2", settings.myhostname() + " Error: bare <LF> received"),
-                "smtpd_forbid_bare_newline", null, null);
+        counts.count(lastCommand, false);
+        services.metrics().reject(550, "smtpd_forbid_bare_newline");
+        publish(new SessionEvent.Reject(meta(), lastCommand, 550, "5.5.2", "smtpd_forbid_bare_newline",
+                "Error: bare <LF> received", null, null));
+        sendNow(Replies.bareNewline(settings.myhostname()));
+        close();
     }
 
     private void limitHit(LocalAnvil.Exceeded over, String stage) {
@@ -951,7 +1030,7 @@ final class SmtpSession {
 
     private void abortTransaction() {
         if (tx != null) {
-            tx.proxy.close();
+            tx.close();
             tx = null;
         }
         if (data != null) {
@@ -968,7 +1047,7 @@ final class SmtpSession {
         idleTimer = services.vertx().setTimer(settings.smtpdTimeout().toMillis(), id -> {
             idleTimer = -1;
             if (state == State.COMMAND || state == State.DATA) {
-                services.log().smtpd("timeout after " + lastCommand + " from " + clientLog);
+                services.log().smtpd("timeout after " + stageForLog() + " from " + clientLog);
                 endReason = "timeout";
                 sendNow(Replies.timeout(settings.myhostname()));
                 close();
@@ -983,6 +1062,11 @@ final class SmtpSession {
         }
     }
 
+
+    /** "DATA (1234 bytes)" while receiving a message, as Postfix logs it; else the last command. */
+    private String stageForLog() {
+        return data != null ? "DATA (" + data.size + " bytes)" : lastCommand;
+    }
 
     private String proto() {
         return esmtp ? "ESMTP" : "SMTP";
