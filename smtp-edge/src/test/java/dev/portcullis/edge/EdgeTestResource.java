@@ -15,14 +15,24 @@ import java.util.Objects;
 public class EdgeTestResource implements QuarkusTestResourceLifecycleManager {
 
     private static volatile SmtpSink sink;
+    private static volatile Path maillog;
+
+    /** The edge's maillog_file (Postfix format). */
+    public static Path maillog() {
+        return Objects.requireNonNull(maillog, "edge not started");
+    }
 
     public static SmtpSink sink() {
         return Objects.requireNonNull(sink, "next hop not started");
     }
 
     public static Path testMainCf() {
+        return resource("/test-main.cf");
+    }
+
+    static Path resource(String name) {
         try {
-            return Path.of(Objects.requireNonNull(EdgeTestResource.class.getResource("/test-main.cf")).toURI());
+            return Path.of(Objects.requireNonNull(EdgeTestResource.class.getResource(name), name).toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -32,7 +42,15 @@ public class EdgeTestResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         sink = new SmtpSink();
         sink.start();
+        try {
+            maillog = java.nio.file.Files.createTempDirectory("portcullis-edge-log-").resolve("maillog");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return Map.of(
+                "postfix.smtpd_tls_cert_file", resource("/tls/cert.pem").toString(),
+                "postfix.smtpd_tls_key_file", resource("/tls/key.pem").toString(),
+                "postfix.maillog_file", maillog.toString(),
                 "portcullis.main-cf", testMainCf().toString(),
                 "portcullis.next-hops", "127.0.0.1:" + sink.port(),
                 "portcullis.smtp-port", "0",
@@ -46,6 +64,14 @@ public class EdgeTestResource implements QuarkusTestResourceLifecycleManager {
         if (sink != null) {
             sink.close();
             sink = null;
+        }
+        if (maillog != null) {
+            try {
+                java.nio.file.Files.deleteIfExists(maillog);
+                java.nio.file.Files.deleteIfExists(maillog.getParent());
+            } catch (java.io.IOException ignored) {
+                // the JVM's temp dir is cleaned by the OS; nothing else depends on it
+            }
         }
     }
 }

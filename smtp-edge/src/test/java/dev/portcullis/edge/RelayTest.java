@@ -129,7 +129,7 @@ class RelayTest {
                 sb.append(line);
             }
             c.sendRaw(sb.append(".\r\n").toString().getBytes(StandardCharsets.US_ASCII));
-            assertReply(c.readReply(), 552, "5.3.4 Message size exceeds fixed limit");
+            assertReply(c.readReply(), 552, "5.3.4 Error: message file too big");
             assertEquals(250, c.command("NOOP").code());
         }
         for (byte[] m : EdgeTestResource.sink().messages()) {

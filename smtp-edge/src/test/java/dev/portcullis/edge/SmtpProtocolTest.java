@@ -53,18 +53,40 @@ class SmtpProtocolTest {
 
     @Test
     void commandsAndSequenceErrorsGetPostfixReplies() throws Exception {
+        // At most five errors per session: the sixth would reach smtpd_hard_error_limit.
         try (SmtpTestClient c = connect("127.0.1.2")) {
             assertReply(c.command("BOGUS"), 500, "5.5.2 Error: command not recognized");
-            assertReply(c.command("EHLO"), 501, "5.5.4 Syntax: EHLO hostname");
+            assertReply(c.command("EHLO"), 501, "501 Syntax: EHLO hostname");
             assertReply(c.command("HELO client.example"), 250, "edge.portcullis.test");
             assertReply(c.command("RCPT TO:<a@ours.example>"), 503, "5.5.1 Error: need MAIL command");
             assertReply(c.command("DATA"), 503, "5.5.1 Error: need RCPT command");
+        }
+        try (SmtpTestClient c = connect("127.0.1.2")) {
             assertReply(c.command("MAIL TO:<a@b>"), 501, "5.5.4 Syntax: MAIL FROM:<address>");
-            assertReply(c.command("MAIL FROM:<a@b> BOGUS=1"), 555, "5.5.4 Unsupported option: BOGUS");
+            assertReply(c.command("MAIL FROM:<a@b> BOGUS=1"), 555, "5.5.4 Unsupported option: BOGUS=1");
             assertReply(c.command("NOOP"), 250, "2.0.0 Ok");
             assertReply(c.command("RSET"), 250, "2.0.0 Ok");
+            assertReply(c.command("RSET arg"), 501, "5.5.4 Syntax: RSET");
             assertReply(c.command("VRFY someone"), 252, "2.0.0 someone");
             assertReply(c.command("AUTH PLAIN"), 503, "5.5.1 Error: authentication not enabled");
+            assertReply(c.command(""), 500, "5.5.2 Error: bad syntax");
+        }
+        try (SmtpTestClient c = connect("127.0.1.2")) {
+            assertReply(c.command("MAIL FROM:<a@b>"), 250, "2.1.0 Ok");
+            assertReply(c.command("MAIL FROM:<a@b>"), 503, "5.5.1 Error: nested MAIL command");
+            assertReply(c.command("RCPT TO:<x@elsewhere.example>"), 454, "4.7.1 <x@elsewhere.example>: Relay access denied");
+            assertReply(c.command("DATA"), 554, "5.5.1 Error: no valid recipients");
+            assertReply(c.command("QUIT"), 221, "2.0.0 Bye");
+        }
+    }
+
+    @Test
+    void nonSmtpClientsAreShownTheDoor() throws Exception {
+        for (String line : new String[]{"GET / HTTP/1.1", "POST /x HTTP/1.0", "Subject: hello", "123 go"}) {
+            try (SmtpTestClient c = connect("127.0.1.10")) {
+                assertReply(c.command(line), 221, "2.7.0 Error: I can break rules, too. Goodbye.");
+                assertTrue(c.awaitClose(java.time.Duration.ofSeconds(5)), line);
+            }
         }
     }
 
@@ -95,8 +117,11 @@ class SmtpProtocolTest {
     @Test
     void nulBytesAndBinaryGarbageGetAReplyNotACrash() throws Exception {
         try (SmtpTestClient c = connect("127.0.1.5")) {
+            // Postfix cuts a command at NUL: what is left is "EHLO " without its argument.
             c.sendRaw(new byte[]{'E', 'H', 'L', 'O', ' ', 0, 'x', '\r', '\n'});
-            assertEquals(500, c.readReply().code());
+            assertReply(c.readReply(), 501, "501 Syntax: EHLO hostname");
+            c.sendRaw(new byte[]{'N', 'O', 0, 'O', 'P', '\r', '\n'});
+            assertReply(c.readReply(), 500, "5.5.2 Error: command not recognized");
             byte[] garbage = new byte[300];
             for (int i = 0; i < garbage.length; i++) {
                 garbage[i] = (byte) (i * 37 + 11);
@@ -139,15 +164,14 @@ class SmtpProtocolTest {
                 "<elsewhere.example!victim@ours.example>",
                 "<victim@elsewhere.example@ours.example>",
         };
-        try (SmtpTestClient c = connect("127.0.1.8")) {
-            c.command("EHLO client.example");
-            assertEquals(250, c.command("MAIL FROM:<a@example.org>").code());
-            for (String t : tricks) {
+        // One session per trick: six refusals in one session would reach smtpd_hard_error_limit.
+        for (String t : tricks) {
+            try (SmtpTestClient c = connect("127.0.1.8")) {
+                c.command("EHLO client.example");
+                assertEquals(250, c.command("MAIL FROM:<a@example.org>").code());
                 SmtpTestClient.Reply r = c.command("RCPT TO:" + t);
                 assertEquals(454, r.code(), t + " -> " + r.text());
                 assertTrue(r.text().contains("Relay access denied"), r.text());
-                c.command("RSET");
-                c.command("MAIL FROM:<a@example.org>");
             }
         }
     }

@@ -113,8 +113,16 @@ public final class SmtpSink implements AutoCloseable {
         return null;
     }
 
-    /** Starts smtp-sink and returns once it listens. */
+    /** Starts smtp-sink on a free port and returns once it listens. */
     public synchronized SmtpSink start() {
+        return start(0);
+    }
+
+    /**
+     * Starts smtp-sink on the given port (0 = a free one) and returns once it listens; a test
+     * that swaps next-hop behaviour keeps the port its edge was configured with.
+     */
+    public synchronized SmtpSink start(int fixedPort) {
         if (process != null || dir != null) {
             throw new IllegalStateException("already started");
         }
@@ -131,7 +139,7 @@ public final class SmtpSink implements AutoCloseable {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
                 Files.setPosixFilePermissions(dumps, PosixFilePermissions.fromString("rwxrwxrwx"));
             }
-            port = FreePort.find();
+            port = fixedPort > 0 ? fixedPort : FreePort.find();
             List<String> cmd = new ArrayList<>();
             cmd.add(exe.toString());
             if (root) {

@@ -85,6 +85,11 @@ public final class SmtpTestClient implements AutoCloseable {
     private long waitStartNanos;
     private byte[] lastReplyBytes = new byte[0];
 
+    /** A client over a socket that is already connected (e.g. one just upgraded to TLS). */
+    public static SmtpTestClient over(Socket socket) throws IOException {
+        return new SmtpTestClient(socket);
+    }
+
     private SmtpTestClient(Socket socket) throws IOException {
         this.socket = socket;
         this.in = new java.io.BufferedInputStream(socket.getInputStream());

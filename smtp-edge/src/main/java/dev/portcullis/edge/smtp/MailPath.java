@@ -13,8 +13,9 @@ import java.util.Map;
  *
  * @param address the address without brackets ("" for the null sender {@code <>})
  * @param params  ESMTP parameters, keys upper-cased, in order; a value-less key maps to ""
+ * @param words   the same parameters as the client wrote them (for replies that quote them)
  */
-public record MailPath(String address, Map<String, String> params) {
+public record MailPath(String address, Map<String, String> params, Map<String, String> words) {
 
     /** A parse failure carries the reply Postfix gives for it. */
     public static final class Invalid extends Exception {
@@ -63,6 +64,7 @@ public record MailPath(String address, Map<String, String> params) {
             throw new Invalid(badAddress);
         }
         Map<String, String> params = new LinkedHashMap<>();
+        Map<String, String> words = new LinkedHashMap<>();
         for (String word : rest.substring(end).trim().split(" +")) {
             if (word.isEmpty()) {
                 continue;
@@ -73,8 +75,9 @@ public record MailPath(String address, Map<String, String> params) {
                 throw new Invalid(Replies.syntax(usage));
             }
             params.put(key, eq < 0 ? "" : word.substring(eq + 1));
+            words.put(key, word);
         }
-        return new MailPath(address, params);
+        return new MailPath(address, params, words);
     }
 
     /** The '>' that closes the path, skipping quoted strings; -1 if there is none. */

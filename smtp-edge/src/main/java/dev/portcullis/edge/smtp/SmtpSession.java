@@ -69,6 +69,8 @@ final class SmtpSession {
 
     private State state = State.COMMAND;
     private boolean busy;
+    /** Inside {@link #process()}: replies sent from there must not restart the loop. */
+    private boolean processing;
     private boolean paused;
     private boolean tls;
     private int errorCount;
@@ -223,6 +225,18 @@ final class SmtpSession {
 
     /** Executes buffered lines until one has to wait, then applies back-pressure. */
     private void process() {
+        if (processing) {
+            return;
+        }
+        processing = true;
+        try {
+            drain();
+        } finally {
+            processing = false;
+        }
+    }
+
+    private void drain() {
         while (!busy && (state == State.COMMAND || state == State.DATA)) {
             LineReader.Line line = reader.next();
             if (line == null) {
@@ -450,7 +464,7 @@ final class SmtpSession {
                     }
                 }
                 default -> {
-                    fail("MAIL", Replies.unsupportedOption(Untrusted.printable(p.getKey(), 40)));
+                    fail("MAIL", Replies.unsupportedOption(Untrusted.printable(path.words().get(p.getKey()), 60)));
                     return;
                 }
             }
@@ -486,7 +500,7 @@ final class SmtpSession {
             return;
         }
         if (!path.params().isEmpty()) {
-            fail("RCPT", Replies.unsupportedOption(Untrusted.printable(path.params().keySet().iterator().next(), 40)));
+            fail("RCPT", Replies.unsupportedOption(Untrusted.printable(path.words().values().iterator().next(), 60)));
             return;
         }
         String recipient = Untrusted.printable(path.address(), 320);
@@ -630,10 +644,8 @@ final class SmtpSession {
         counts.count("QUIT", true);
         endReason = "quit";
         abortTransaction();
-        state = State.CLOSING;
-        // The goodbye is not delayed: Postfix replies to QUIT without the tarpit sleep too.
-        cancelIdleTimer();
-        socket.write(Replies.bye().toBuffer()).onComplete(v -> socket.close());
+        // The goodbye goes through the tarpit like any reply, as in Postfix.
+        reply(Replies.bye(), false, "QUIT");
     }
 
     private void vrfy(String args) {
@@ -642,7 +654,7 @@ final class SmtpSession {
             return;
         }
         if (args.isEmpty()) {
-            fail("VRFY", Replies.syntax("VRFY address"));
+            fail("VRFY", Replies.syntax("VRFY address [SMTPUTF8]"));
             return;
         }
         // The edge has no recipient table to consult: "cannot verify, will accept", as
@@ -962,13 +974,12 @@ final class SmtpSession {
             }
             busy = false;
             afterDelay(r, stage);
-            process();
         });
     }
 
     private void afterDelay(SmtpReply r, String stage) {
         sendNow(r);
-        if (r.closesSession()) {
+        if (r.closesSession() || "quit".equals(endReason)) {
             close();
             return;
         }
@@ -996,6 +1007,9 @@ final class SmtpSession {
             return;
         }
         armIdleTimer();
+        // A reply that completed an asynchronous step (next hop, tarpit timer) frees the
+        // session: go on with input the client pipelined meanwhile.
+        process();
     }
 
     private void sendNow(SmtpReply r) {

@@ -1,0 +1,34 @@
+/**
+ * NAME
+ * <br>bench - load generators for the smtp-edge, run by hand
+ *
+ * <p>SUMMARY
+ * <br>{@link dev.portcullis.bench.HeldSessionsBench} holds thousands of tarpitted sessions
+ * open on an edge while a clean client measures what a legitimate sender still sees, and
+ * reports the edge's memory per held session. Throughput of clean mail through the edge,
+ * against {@code smtp-source} straight to {@code smtp-sink}, is measured by
+ * {@code bench/run-throughput.sh} with Postfix's own tools. See {@code bench/README.md}.
+ *
+ * <p>PROTOCOL
+ * <br>SMTP (RFC 5321) as a client, over loopback only. A held session reads the banner and
+ * then sends one unknown command ({@code BOGUS}) after each reply, one at a time, so that
+ * past {@code smtpd_soft_error_limit} every reply it gets is delayed by the edge. The edge's
+ * metrics are read from its Prometheus endpoint; its memory from {@code /proc/<pid>/status}
+ * and, when {@code jcmd} is present, after a {@code GC.run} sent to the edge's JVM.
+ *
+ * <p>SECURITY
+ * <br>A load generator: it refuses targets outside 127.0.0.0/8 and binds its sockets to
+ * loopback source addresses. Every loop is bounded in count and in time.
+ *
+ * <p>LIMITS
+ * <br>One selector thread drives all held sessions, so the generator needs one file
+ * descriptor per session and no thread per session; on a host whose per-process limit is
+ * 20,000 open files that caps one run near 19,000 held sessions (the edge hits the same
+ * limit). Heap "as seen" depends on when the last collection ran; the figure after
+ * {@code GC.run} is the one to extrapolate from.
+ *
+ * <p>CONFIGURATION
+ * <br>Command-line options {@code --name=value}; see {@link dev.portcullis.bench.HeldSessionsBench}.
+ * The edge's settings for a run are {@code bench/main-held.cf} and {@code bench/main-throughput.cf}.
+ */
+package dev.portcullis.bench;
