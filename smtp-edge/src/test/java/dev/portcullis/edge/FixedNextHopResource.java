@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * An edge whose next hop is a fixed loopback port with nothing on it yet: each test puts
- * there the next hop it needs (or none, for "next hop down").
+ * there the next hop it needs (or none, for "next hop down"). This edge also has NO Kafka
+ * broker (its bootstrap address is a closed port): it must start and serve mail anyway.
  */
 public class FixedNextHopResource implements QuarkusTestResourceLifecycleManager {
 
@@ -21,6 +22,7 @@ public class FixedNextHopResource implements QuarkusTestResourceLifecycleManager
     public Map<String, String> start() {
         port = FreePort.find();
         return Map.of(
+                "kafka.bootstrap.servers", "127.0.0.1:" + FreePort.find(),
                 "portcullis.main-cf", EdgeTestResource.testMainCf().toString(),
                 "portcullis.next-hops", "127.0.0.1:" + port,
                 "portcullis.smtp-port", "0",

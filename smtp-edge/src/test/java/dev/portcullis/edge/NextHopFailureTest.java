@@ -1,6 +1,5 @@
 package dev.portcullis.edge;
 
-import dev.portcullis.testkit.KafkaResource;
 import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
 import io.quarkus.test.common.WithTestResource;
@@ -21,7 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * next hop is down, slow or gone mid-message - never a 250 the next hop did not give.
  */
 @QuarkusTest
-@WithTestResource(KafkaResource.class)
 @WithTestResource(FixedNextHopResource.class)
 class NextHopFailureTest {
 
@@ -52,6 +50,19 @@ class NextHopFailureTest {
 
     private static byte[] message(String marker) {
         return ("Subject: " + marker + "\r\n\r\nbody\r\n.\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void withoutAnyKafkaBrokerTheEdgeStartedAndDeliversMail() throws Exception {
+        nextHop(new SmtpSink());
+        try (SmtpTestClient c = transaction("127.0.7.6")) {
+            assertEquals(250, c.command("RCPT TO:<user@ours.example>").code());
+            assertEquals(354, c.command("DATA").code());
+            c.sendRaw(message("no-broker-marker"));
+            assertEquals(250, c.readReply().code());
+        }
+        assertTrue(new String(sink.awaitMessages(1, Duration.ofSeconds(10)).get(0), StandardCharsets.ISO_8859_1)
+                .contains("no-broker-marker"));
     }
 
     @Test

@@ -80,6 +80,7 @@ final class SmtpSession {
     private boolean esmtp;
     private String lastCommand = "CONNECT";
     private long idleTimer = -1;
+    private long lastActivityNanos = System.nanoTime();
     private boolean anvilCounted;
     private boolean tarpitted;
     private String endReason = "lost";
@@ -1053,19 +1054,36 @@ final class SmtpSession {
         }
     }
 
+    /**
+     * smtpd_timeout counts from the client's last input or our last reply. Input only
+     * records the time; one timer re-checks it when due, so a message of many lines does not
+     * cost a timer per line.
+     */
     private void armIdleTimer() {
-        cancelIdleTimer();
-        if (state == State.CLOSED || state == State.CLOSING) {
+        lastActivityNanos = System.nanoTime();
+        if (idleTimer >= 0 || state == State.CLOSED || state == State.CLOSING) {
             return;
         }
-        idleTimer = services.vertx().setTimer(settings.smtpdTimeout().toMillis(), id -> {
+        scheduleIdleCheck(settings.smtpdTimeout().toMillis());
+    }
+
+    private void scheduleIdleCheck(long delayMillis) {
+        idleTimer = services.vertx().setTimer(Math.max(1, delayMillis), id -> {
             idleTimer = -1;
-            if (state == State.COMMAND || state == State.DATA) {
-                services.log().smtpd("timeout after " + stageForLog() + " from " + clientLog);
-                endReason = "timeout";
-                sendNow(Replies.timeout(settings.myhostname()));
-                close();
+            if (state != State.COMMAND && state != State.DATA) {
+                return;
             }
+            long idle = Duration.ofNanos(System.nanoTime() - lastActivityNanos).toMillis();
+            long timeout = settings.smtpdTimeout().toMillis();
+            if (busy || idle < timeout) {
+                // Waiting on the tarpit or the next hop is our time, not the client's.
+                scheduleIdleCheck(busy ? timeout : timeout - idle);
+                return;
+            }
+            services.log().smtpd("timeout after " + stageForLog() + " from " + clientLog);
+            endReason = "timeout";
+            sendNow(Replies.timeout(settings.myhostname()));
+            close();
         });
     }
 
