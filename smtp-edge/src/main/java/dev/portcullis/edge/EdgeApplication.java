@@ -118,6 +118,12 @@ public class EdgeApplication {
         return s == null ? -1 : s.port();
     }
 
+    /** True once SIGTERM started the drain: readiness goes DOWN so no new clients are sent here. */
+    public boolean draining() {
+        SmtpServer s = server;
+        return s != null && s.draining();
+    }
+
     public int activeSessions() {
         SmtpServer s = server;
         return s == null ? 0 : s.activeSessions();

@@ -29,8 +29,9 @@ public class EdgeHealth {
     @Readiness
     HealthCheck smtpReady() {
         return () -> withBus(HealthCheckResponse.named("smtp")
-                .status(application.smtpPort() > 0)
+                .status(application.smtpPort() > 0 && !application.draining())
                 .withData("port", application.smtpPort())
+                .withData("draining", application.draining())
                 .withData("activeSessions", application.activeSessions()));
     }
 

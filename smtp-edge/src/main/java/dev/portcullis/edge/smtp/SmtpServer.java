@@ -27,8 +27,11 @@ import java.util.concurrent.TimeUnit;
  * "421 4.3.2 All server ports are busy" and is closed at once, instead of waiting unseen in
  * the accept backlog as it would behind Postfix's master.
  *
- * <p>Drain: {@link #stop} closes the listeners, lets sessions in a transaction finish for
- * up to the grace period, and then tells the rest "421 ... Service shutting down".
+ * <p>Drain: {@link #stop} stops admitting sessions (a new client is told "421 4.3.2 ...
+ * Service shutting down"), tells idle sessions the same, lets sessions in a transaction
+ * finish for up to the grace period, then closes what is left and the listeners. The
+ * listeners stay bound until then because closing a Vert.x server closes the connections
+ * it accepted.
  */
 public final class SmtpServer {
 
@@ -39,6 +42,7 @@ public final class SmtpServer {
     private final int port;
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile int boundPort = -1;
+    private volatile boolean draining;
     private String deploymentId;
 
     public SmtpServer(SessionServices services, String host, int port) {
@@ -49,6 +53,10 @@ public final class SmtpServer {
 
     public int port() {
         return boundPort;
+    }
+
+    public boolean draining() {
+        return draining;
     }
 
     public int activeSessions() {
@@ -79,8 +87,28 @@ public final class SmtpServer {
         });
     }
 
-    /** Stops accepting, drains, and closes what is left after {@code grace}. Blocking; not for an event loop. */
+    /** Stops admitting, drains, and closes what is left after {@code grace}. Blocking; not for an event loop. */
     public void stop(Duration grace) {
+        draining = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        int rounds = 0;
+        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+            // Idle sessions are told to go now (and a busy one once its command is done).
+            if (rounds++ % 5 == 0) {
+                for (SmtpSession s : sessions) {
+                    s.contextRun(s::shutdown);
+                }
+            }
+            try {
+                Thread.sleep(100); // the shutdown thread, never an event loop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (SmtpSession s : sessions) {
+            s.contextRun(s::forceClose);
+        }
         if (deploymentId != null) {
             try {
                 services.vertx().undeploy(deploymentId).toCompletionStage().toCompletableFuture()
@@ -89,25 +117,6 @@ public final class SmtpServer {
                 LOG.warnf("closing SMTP listeners: %s", e.toString());
             }
             deploymentId = null;
-        }
-        long deadline = System.nanoTime() + grace.toNanos();
-        int rounds = 0;
-        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
-            // Idle sessions are told to go now; busy ones get until the deadline.
-            if (rounds++ % 10 == 0) {
-                for (SmtpSession s : sessions) {
-                    s.contextRun(s::shutdown);
-                }
-            }
-            try {
-                Thread.sleep(100); // shutdown thread, not an event loop
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        for (SmtpSession s : sessions) {
-            s.contextRun(s::forceClose);
         }
     }
 
@@ -134,6 +143,11 @@ public final class SmtpServer {
         }
 
         private void accept(NetSocket socket) {
+            if (draining) {
+                socket.write(Replies.shuttingDown(services.settings().myhostname()).toBuffer())
+                        .onComplete(v -> socket.close());
+                return;
+            }
             int active = services.metrics().activeSessions().incrementAndGet();
             if (active > services.settings().processLimit()) {
                 services.metrics().activeSessions().decrementAndGet();
