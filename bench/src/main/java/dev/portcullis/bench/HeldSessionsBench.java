@@ -153,8 +153,20 @@ public final class HeldSessionsBench {
         int aliveAtEnd = held.alive();
         String edgeLines = probe.portcullisLines();
 
-        // (5) close
+        // (5) close every held session at once and time how long the edge takes to let go
+        double cpuClose0 = probe.snapshot(false).cpuSeconds();
+        long closeStart = System.nanoTime();
         held.close(30_000);
+        double activeLeft = Double.NaN;
+        for (int i = 0; i < 600; i++) { // at most 60 s
+            activeLeft = probe.metric("portcullis_edge_sessions_active");
+            if (activeLeft <= before.active()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        double closeSeconds = (System.nanoTime() - closeStart) / 1e9;
+        double cpuClose = probe.snapshot(false).cpuSeconds() - cpuClose0;
 
         // ------------------------------------------------------------------ report
         double perHeld = during.active() - before.active();
@@ -207,6 +219,8 @@ public final class HeldSessionsBench {
                 100 * cpuSettle / settleSeconds));
         r.append(String.format(Locale.ROOT, "| edge CPU during legit phase (%% of one core) | %.1f |%n",
                 100 * cpuLegit / legitElapsed));
+        r.append(String.format(Locale.ROOT, "| all closed at once: gauge back to %.0f after (s) / edge CPU (s) | "
+                + "%.1f / %.1f |%n", activeLeft, closeSeconds, cpuClose));
         r.append(String.format(Locale.ROOT, "| lost after held / failed before held / unexpected replies | "
                 + "%d / %d / %d |%n", held.lostAfterHeld.get(), held.failedBeforeHeld.get(),
                 held.unexpectedReplies.get()));

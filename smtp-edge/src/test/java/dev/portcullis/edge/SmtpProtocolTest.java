@@ -26,9 +26,7 @@ class SmtpProtocolTest {
     EdgeApplication edge;
 
     private SmtpTestClient connect(String from) throws Exception {
-        SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), from, SmtpTestClient.DEFAULT_TIMEOUT);
-        assertEquals(220, c.readReply().code());
-        return c;
+        return Clients.greeted(edge.smtpPort(), from);
     }
 
     @Test

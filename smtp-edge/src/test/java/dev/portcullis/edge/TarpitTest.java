@@ -32,9 +32,7 @@ class TarpitTest {
     EdgeApplication edge;
 
     private SmtpTestClient connect(String from) throws Exception {
-        SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), from, Duration.ofSeconds(10));
-        assertEquals(220, c.readReply().code());
-        return c;
+        return Clients.greeted(edge.smtpPort(), from);
     }
 
     @Test

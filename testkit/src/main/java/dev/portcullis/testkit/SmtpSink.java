@@ -196,18 +196,31 @@ public final class SmtpSink implements AutoCloseable {
      * counts files should end open transactions with RSET or wait with {@link #awaitMessages}.
      */
     public List<byte[]> messages() {
+        List<byte[]> out = new ArrayList<>();
+        try {
+            for (Path f : dumpFiles()) {
+                out.add(Files.readAllBytes(f));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The dump files themselves, oldest first, as {@link #messages()} reads them; for a test that
+     * re-reads a file while smtp-sink is still writing it. The same caveats apply: a file appears
+     * during a transaction and disappears again if the transaction is aborted. The files are
+     * deleted by {@link #close()}.
+     */
+    public List<Path> dumpFiles() {
         if (dir == null) {
             throw new IllegalStateException("not started");
         }
         try (Stream<Path> files = Files.list(dir.resolve("dumps"))) {
-            List<Path> sorted = files.filter(p -> p.getFileName().toString().startsWith(DUMP_PREFIX))
+            return files.filter(p -> p.getFileName().toString().startsWith(DUMP_PREFIX))
                     .sorted(Comparator.comparing(SmtpSink::mtime).thenComparing(Path::toString))
                     .toList();
-            List<byte[]> out = new ArrayList<>();
-            for (Path f : sorted) {
-                out.add(Files.readAllBytes(f));
-            }
-            return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

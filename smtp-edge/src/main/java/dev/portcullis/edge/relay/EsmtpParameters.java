@@ -1,5 +1,7 @@
 package dev.portcullis.edge.relay;
 
+import dev.portcullis.edge.protocol.Paths;
+
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -69,18 +71,11 @@ final class EsmtpParameters {
     /** End of the path that starts at {@code from}: after the matching '>', honouring quoted strings. */
     private static int pathEnd(String s, int from) {
         if (from < s.length() && s.charAt(from) == '<') {
-            boolean quoted = false;
-            for (int i = from + 1; i < s.length(); i++) {
-                char c = s.charAt(i);
-                if (c == '\\' && quoted) {
-                    i++;
-                } else if (c == '"') {
-                    quoted = !quoted;
-                } else if (c == '>' && !quoted) {
-                    return i + 1;
-                }
+            int close = Paths.closingBracket(s, from);
+            if (close < 0) {
+                throw new IllegalArgumentException("path has no closing '>'");
             }
-            throw new IllegalArgumentException("path has no closing '>'");
+            return close + 1;
         }
         int i = from;
         while (i < s.length() && s.charAt(i) != ' ' && s.charAt(i) != '\t') {

@@ -1,5 +1,7 @@
 package dev.portcullis.edge.smtp;
 
+import dev.portcullis.edge.protocol.Paths;
+
 import dev.portcullis.edge.protocol.SmtpReply;
 
 import java.util.LinkedHashMap;
@@ -49,7 +51,7 @@ public record MailPath(String address, Map<String, String> params, Map<String, S
         String address;
         int end;
         if (rest.charAt(0) == '<') {
-            end = closingBracket(rest);
+            end = Paths.closingBracket(rest, 0);
             if (end < 0) {
                 throw new Invalid(badAddress);
             }
@@ -80,23 +82,6 @@ public record MailPath(String address, Map<String, String> params, Map<String, S
         return new MailPath(address, params, words);
     }
 
-    /** The '>' that closes the path, skipping quoted strings; -1 if there is none. */
-    private static int closingBracket(String s) {
-        boolean quoted = false;
-        for (int i = 1; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && quoted) {
-                i++;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (c == '>' && !quoted) {
-                return i;
-            } else if (c == '<' && !quoted) {
-                return -1;
-            }
-        }
-        return -1;
-    }
 
     /** No control characters, no unquoted spaces or brackets, quotes balanced. */
     private static boolean plausible(String address) {

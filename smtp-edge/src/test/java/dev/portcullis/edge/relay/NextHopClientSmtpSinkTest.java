@@ -1,6 +1,8 @@
 package dev.portcullis.edge.relay;
 
 import dev.portcullis.edge.protocol.SmtpReply;
+import dev.portcullis.testkit.FreePort;
+import dev.portcullis.testkit.SmtpSink;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +26,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -37,12 +38,9 @@ class NextHopClientSmtpSinkTest {
 
     private static final String EHLO = "edge.portcullis.test";
 
-    @TempDir
-    Path tmp;
-
     private Vertx vertx;
     private Context context;
-    private final List<SmtpSinkProcess> sinks = new ArrayList<>();
+    private final List<SmtpSink> sinks = new ArrayList<>();
     private final List<NextHopClient> clients = new ArrayList<>();
 
     @BeforeEach
@@ -56,14 +54,24 @@ class NextHopClientSmtpSinkTest {
         for (NextHopClient c : clients) {
             get(c.close());
         }
-        sinks.forEach(SmtpSinkProcess::close);
+        sinks.forEach(SmtpSink::close);
         get(vertx.close());
     }
 
-    private SmtpSinkProcess sink(String... options) throws Exception {
-        SmtpSinkProcess s = SmtpSinkProcess.start(tmp, options);
+    /** Starts smtp-sink with extra options (e.g. "-f", "RCPT"); closed after the test. */
+    private SmtpSink sink(String... options) {
+        SmtpSink s = SmtpSink.withArgs(options);
         sinks.add(s);
-        return s;
+        return s.start();
+    }
+
+    static NextHop hop(SmtpSink sink) {
+        return new NextHop("127.0.0.1", sink.port());
+    }
+
+    /** The one dump file, once smtp-sink has created it. */
+    static Path onlyDump(SmtpSink sink) {
+        return await().atMost(Duration.ofSeconds(20)).until(sink::dumpFiles, f -> f.size() == 1).get(0);
     }
 
     private NextHopClient client(Duration timeout, NextHop... hops) {
@@ -103,8 +111,8 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void fullTransactionArrivesByteExact() throws Exception {
-        SmtpSinkProcess sink = sink();
-        ProxySession s = get(client(Duration.ofSeconds(10), sink.hop()).open(context));
+        SmtpSink sink = sink();
+        ProxySession s = get(client(Duration.ofSeconds(10), hop(sink)).open(context));
         assertTrue(s.extensions().containsAll(List.of("PIPELINING", "8BITMIME", "DSN", "ENHANCEDSTATUSCODES")),
                 s.extensions().toString());
         assertFalse(s.supports("SIZE"), "smtp-sink announces no SIZE");
@@ -133,7 +141,7 @@ class NextHopClientSmtpSinkTest {
             expected.writeBytes((line + "\n").getBytes(StandardCharsets.UTF_8));
         }
         expected.write('\n'); // smtp-sink's trailing empty line
-        Path dump = sink.onlyDump();
+        Path dump = onlyDump(sink);
         byte[] body = await().atMost(Duration.ofSeconds(10))
                 .until(() -> dumpBody(Files.readAllBytes(dump)), b -> b.length >= expected.size());
         assertEquals(new String(expected.toByteArray(), StandardCharsets.UTF_8), new String(body, StandardCharsets.UTF_8));
@@ -148,14 +156,14 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void parametersOfUnannouncedExtensionsAreDropped() throws Exception {
-        SmtpSinkProcess sink = sink("-8", "-N"); // no 8BITMIME, no DSN
-        ProxySession s = get(client(Duration.ofSeconds(10), sink.hop()).open(context));
+        SmtpSink sink = sink("-8", "-N"); // no 8BITMIME, no DSN
+        ProxySession s = get(client(Duration.ofSeconds(10), hop(sink)).open(context));
         get(s.mail("FROM:<a@example.org> BODY=8BITMIME RET=FULL ENVID=x"));
         get(s.rcpt("TO:<c@example.net> NOTIFY=NEVER ORCPT=rfc822;c@example.net"));
         get(s.data());
         get(s.write(Buffer.buffer("Subject: x\r\n\r\nbody\r\n")));
         assertEquals(250, get(s.endData()).code());
-        String dump = await().until(() -> Files.readString(sink.onlyDump(), StandardCharsets.ISO_8859_1),
+        String dump = await().until(() -> Files.readString(onlyDump(sink), StandardCharsets.ISO_8859_1),
                 d -> d.endsWith("body\n\n"));
         assertTrue(dump.contains("X-Mail-Args: <a@example.org>\n"), dump);
         assertTrue(dump.contains("X-Rcpt-Args: <c@example.net>\n"), dump);
@@ -163,8 +171,8 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void sessionCarriesSeveralTransactionsAndRset() throws Exception {
-        SmtpSinkProcess sink = sink();
-        ProxySession s = get(client(Duration.ofSeconds(10), sink.hop()).open(context));
+        SmtpSink sink = sink();
+        ProxySession s = get(client(Duration.ofSeconds(10), hop(sink)).open(context));
         get(s.mail("FROM:<a@example.org>"));
         assertEquals(250, get(s.rset()).code()); // smtp-sink says "250 2.1.0 Ok" to RSET
         for (int i = 0; i < 2; i++) {
@@ -182,41 +190,41 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void failsOverFromAClosedPortAndARefusingBanner() throws Exception {
-        SmtpSinkProcess refusing = sink("-f", "CONNECT");
-        SmtpSinkProcess working = sink();
-        NextHop closed = new NextHop("127.0.0.1", SmtpSinkProcess.freePort());
-        NextHopClient c = client(Duration.ofSeconds(10), closed, refusing.hop(), working.hop());
+        SmtpSink refusing = sink("-f", "CONNECT");
+        SmtpSink working = sink();
+        NextHop closed = new NextHop("127.0.0.1", FreePort.find());
+        NextHopClient c = client(Duration.ofSeconds(10), closed, hop(refusing), hop(working));
         ProxySession s = get(c.open(context));
-        assertEquals(working.hop(), s.nextHop());
+        assertEquals(hop(working), s.nextHop());
         assertEquals(250, get(s.mail("FROM:<a@example.org>")).code());
     }
 
     @Test
     void failsOverFromARefusedEhlo() throws Exception {
-        SmtpSinkProcess refusing = sink("-f", "EHLO");
-        SmtpSinkProcess working = sink();
-        ProxySession s = get(client(Duration.ofSeconds(10), refusing.hop(), working.hop()).open(context));
-        assertEquals(working.hop(), s.nextHop());
+        SmtpSink refusing = sink("-f", "EHLO");
+        SmtpSink working = sink();
+        ProxySession s = get(client(Duration.ofSeconds(10), hop(refusing), hop(working)).open(context));
+        assertEquals(hop(working), s.nextHop());
     }
 
     @Test
     void successiveSessionsRotateOverHops() throws Exception {
-        SmtpSinkProcess one = sink();
-        SmtpSinkProcess two = sink();
-        NextHopClient c = client(Duration.ofSeconds(10), one.hop(), two.hop());
+        SmtpSink one = sink();
+        SmtpSink two = sink();
+        NextHopClient c = client(Duration.ofSeconds(10), hop(one), hop(two));
         List<NextHop> used = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             ProxySession s = get(c.open(context));
             used.add(s.nextHop());
             s.close();
         }
-        assertEquals(List.of(one.hop(), two.hop(), one.hop(), two.hop()), used);
+        assertEquals(List.of(hop(one), hop(two), hop(one), hop(two)), used);
     }
 
     @Test
     void allHopsDown() throws Exception {
-        NextHop a = new NextHop("127.0.0.1", SmtpSinkProcess.freePort());
-        NextHop b = new NextHop("127.0.0.1", SmtpSinkProcess.freePort());
+        NextHop a = new NextHop("127.0.0.1", FreePort.find());
+        NextHop b = new NextHop("127.0.0.1", FreePort.find());
         Throwable e = failure(client(Duration.ofSeconds(10), a, b).open(context));
         NextHopUnavailableException u = assertInstanceOf(NextHopUnavailableException.class, e);
         assertTrue(u.getMessage().contains(a.toString()) && u.getMessage().contains(b.toString()), u.getMessage());
@@ -225,8 +233,8 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void permanentRejectOfRcptAndOfEndOfDataPassesThrough() throws Exception {
-        SmtpSinkProcess sink = sink("-f", "RCPT", "-B", "550 5.1.1 <nobody@example.net>: Recipient address rejected");
-        ProxySession s = get(client(Duration.ofSeconds(10), sink.hop()).open(context));
+        SmtpSink sink = sink("-f", "RCPT", "-B", "550 5.1.1 <nobody@example.net>: Recipient address rejected");
+        ProxySession s = get(client(Duration.ofSeconds(10), hop(sink)).open(context));
         get(s.mail("FROM:<a@example.org>"));
         Future<SmtpReply> rcpt = s.rcpt("TO:<nobody@example.net>");
         get(rcpt);
@@ -234,8 +242,8 @@ class NextHopClientSmtpSinkTest {
                 ProxyReplies.toClient(rcpt).toWire());
         assertTrue(s.isOpen(), "a rejection is not a failure");
 
-        SmtpSinkProcess dot = sink("-f", ".");
-        ProxySession d = get(client(Duration.ofSeconds(10), dot.hop()).open(context));
+        SmtpSink dot = sink("-f", ".");
+        ProxySession d = get(client(Duration.ofSeconds(10), hop(dot)).open(context));
         get(d.mail("FROM:<a@example.org>"));
         get(d.rcpt("TO:<c@example.net>"));
         get(d.data());
@@ -248,8 +256,8 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void transientRejectPassesThrough() throws Exception {
-        SmtpSinkProcess sink = sink("-r", "MAIL");
-        ProxySession s = get(client(Duration.ofSeconds(10), sink.hop()).open(context));
+        SmtpSink sink = sink("-r", "MAIL");
+        ProxySession s = get(client(Duration.ofSeconds(10), hop(sink)).open(context));
         Future<SmtpReply> mail = s.mail("FROM:<a@example.org>");
         SmtpReply r = get(mail);
         assertTrue(r.isTransient());
@@ -258,8 +266,8 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void rejectInTheMiddleOfDataIsKeptForEndOfData() throws Exception {
-        SmtpSinkProcess sink = sink("-A", "0"); // 550 right after 354, stops reading
-        ProxySession s = get(client(Duration.ofSeconds(10), sink.hop()).open(context));
+        SmtpSink sink = sink("-A", "0"); // 550 right after 354, stops reading
+        ProxySession s = get(client(Duration.ofSeconds(10), hop(sink)).open(context));
         get(s.mail("FROM:<a@example.org>"));
         get(s.rcpt("TO:<c@example.net>"));
         assertEquals(354, get(s.data()).code());
@@ -272,8 +280,8 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void connectionDroppedAfterRcptFailsThePendingCommand() throws Exception {
-        SmtpSinkProcess sink = sink("-q", "RCPT"); // hang up without replying
-        ProxySession s = get(client(Duration.ofSeconds(10), sink.hop()).open(context));
+        SmtpSink sink = sink("-q", "RCPT"); // hang up without replying
+        ProxySession s = get(client(Duration.ofSeconds(10), hop(sink)).open(context));
         get(s.mail("FROM:<a@example.org>"));
         Future<SmtpReply> rcpt = s.rcpt("TO:<c@example.net>");
         NextHopException e = assertInstanceOf(NextHopException.class, failure(rcpt));
@@ -283,8 +291,8 @@ class NextHopClientSmtpSinkTest {
 
     @Test
     void slowNextHopTimesOut() throws Exception {
-        SmtpSinkProcess sink = sink("-W", "MAIL:5");
-        ProxySession s = get(client(Duration.ofMillis(300), sink.hop()).open(context));
+        SmtpSink sink = sink("-W", "MAIL:5");
+        ProxySession s = get(client(Duration.ofMillis(300), hop(sink)).open(context));
         long t0 = System.nanoTime();
         Future<SmtpReply> mail = s.mail("FROM:<a@example.org>");
         NextHopException e = assertInstanceOf(NextHopException.class, failure(mail));
@@ -298,8 +306,8 @@ class NextHopClientSmtpSinkTest {
     @Test
     void twentyMegabytesStreamWithBackpressure() throws Exception {
         // -H 1: smtp-sink waits a second before reading content, so the write queue must fill.
-        SmtpSinkProcess sink = sink("-H", "1");
-        ProxySession s = get(client(Duration.ofSeconds(30), sink.hop()).open(context));
+        SmtpSink sink = sink("-H", "1");
+        ProxySession s = get(client(Duration.ofSeconds(30), hop(sink)).open(context));
         get(s.mail("FROM:<a@example.org>"));
         get(s.rcpt("TO:<c@example.net>"));
         get(s.data());
@@ -342,7 +350,7 @@ class NextHopClientSmtpSinkTest {
 
         long totalLines = sent.get() / line.length;
         long expectedBody = totalLines * (line.length - 1) + 1; // CRLF -> LF, plus sink's empty line
-        Path dump = sink.onlyDump();
+        Path dump = onlyDump(sink);
         long size = await().atMost(Duration.ofSeconds(30)).until(() -> (long) dumpBody(Files.readAllBytes(dump)).length,
                 n -> n >= expectedBody);
         assertEquals(expectedBody, size);
