@@ -27,7 +27,7 @@ start_edge "$BENCH/main-held.cf" "${EDGE_SMTP_PORT:-25251}" "${EDGE_HTTP_PORT:-2
 cmd=("$JAVA" ${BENCH_JAVA_OPTS:--Xmx512m} -cp "${BENCH#"$ROOT"/}/target/classes"
      dev.portcullis.bench.HeldSessionsBench
      --port="$EDGE_SMTP_PORT" --http-port="$EDGE_HTTP_PORT" --edge-pid="$EDGE_PID"
-     --sessions="$SESSIONS" --legit-seconds="$LEGIT_SECONDS" --sleep-time=5 ${BENCH_ARGS:-})
+     --sessions="$SESSIONS" --legit-seconds="$LEGIT_SECONDS" --sleep-time=5 --out-dir="$RUN" ${BENCH_ARGS:-})
 say "running: ${cmd[*]}"
 rc=0
 (cd "$ROOT" && timeout 270 "${cmd[@]}") >"$RUN/report.md" 2> >(tee "$RUN/bench.err" >&2) || rc=$?

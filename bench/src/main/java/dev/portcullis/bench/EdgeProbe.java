@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the bench can see of the edge from outside: its Prometheus text endpoint, its
  * readiness check, and - because the edge runs on this host - {@code /proc/<pid>} and
- * {@code jcmd <pid> GC.run}.
+ * {@code jcmd <pid> GC.class_histogram}.
  */
 final class EdgeProbe {
 
@@ -26,28 +26,31 @@ final class EdgeProbe {
     private final URI metrics;
     private final URI health;
     private final long pid;
+    private final Path histogramDir;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    EdgeProbe(URI metrics, URI health, long pid) {
+    EdgeProbe(URI metrics, URI health, long pid, Path histogramDir) {
         this.metrics = metrics;
         this.health = health;
         this.pid = pid;
+        this.histogramDir = histogramDir;
     }
 
-    /** One sample; {@code gc} first asks the edge's JVM for a full collection (if jcmd and a pid are there). */
-    Snapshot snapshot(boolean gc) throws IOException, InterruptedException {
+    /**
+     * One sample; with {@code live} also the edge's live heap: {@code jcmd <pid>
+     * GC.class_histogram} collects and then counts the objects that survive, so its total is
+     * the live set exactly (reading the heap gauge after {@code GC.run} also counts what the
+     * edge allocated in between, tens of MiB a second under load). The histogram is kept
+     * in {@code histogramDir} as {@code histogram-<label>.txt} when that is set.
+     */
+    Snapshot snapshot(boolean live, String label) throws IOException, InterruptedException {
         Map<String, Double> seen = scrape();
-        double heapSeen = sum(seen, "jvm_memory_used_bytes", "area=\"heap\"");
-        double heapAfterGc = Double.NaN;
-        if (gc && runGc()) {
-            Thread.sleep(500);
-            heapAfterGc = sum(scrape(), "jvm_memory_used_bytes", "area=\"heap\"");
-        }
+        double liveHeap = live ? liveHeap(label) : Double.NaN;
         return new Snapshot(
                 value(seen, "portcullis_edge_sessions_active"),
                 value(seen, "portcullis_edge_sessions_tarpitted"),
-                heapSeen,
-                heapAfterGc,
+                sum(seen, "jvm_memory_used_bytes", "area=\"heap\""),
+                liveHeap,
                 sum(seen, "jvm_memory_used_bytes", "area=\"nonheap\""),
                 rssBytes(),
                 value(seen, "jvm_threads_live_threads"),
@@ -57,6 +60,10 @@ final class EdgeProbe {
                 value(seen, "portcullis_edge_events_inflight"),
                 value(seen, "portcullis_edge_events_dropped"),
                 cpuSeconds());
+    }
+
+    Snapshot snapshot(boolean live) throws IOException, InterruptedException {
+        return snapshot(live, null);
     }
 
     /** One unlabelled metric now, NaN when absent or unreachable. */
@@ -145,25 +152,36 @@ final class EdgeProbe {
         return any ? total : Double.NaN;
     }
 
-    private boolean runGc() {
+    /** Live heap bytes from a class histogram (which collects first); NaN without jcmd or pid. */
+    private double liveHeap(String label) {
         if (pid <= 0) {
-            return false;
+            return Double.NaN;
         }
         try {
-            Process p = new ProcessBuilder("jcmd", Long.toString(pid), "GC.run")
+            Process p = new ProcessBuilder("jcmd", Long.toString(pid), "GC.class_histogram")
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            byte[] out = p.getInputStream().readNBytes(64 << 20);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return false;
+                return Double.NaN;
             }
-            return p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
+            String text = new String(out, StandardCharsets.UTF_8);
+            if (histogramDir != null && label != null) {
+                Files.writeString(histogramDir.resolve("histogram-" + label + ".txt"), text);
+            }
+            for (String line : text.split("\n")) {
+                if (line.startsWith("Total")) {
+                    String[] f = line.trim().split("\\s+");
+                    return Double.parseDouble(f[f.length - 1]);
+                }
+            }
+            return Double.NaN;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Double.NaN;
         }
     }
 
@@ -198,7 +216,7 @@ final class EdgeProbe {
         }
     }
 
-    record Snapshot(double active, double tarpitted, double heapSeen, double heapAfterGc, double nonHeap,
+    record Snapshot(double active, double tarpitted, double heapSeen, double liveHeap, double nonHeap,
                     double rss, double threads, double tarpitDelays, double errors, double accepted,
                     double eventsInFlight, double eventsDropped, double cpuSeconds) {
     }

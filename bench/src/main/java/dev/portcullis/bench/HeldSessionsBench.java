@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * held, were lost, or the legitimate client failed.
  *
  * <p>Phases: (1) the edge idle: its session-event buffer filled (no broker runs; see
- * {@link EventBufferPrimer}), a clean-client warm-up for the JIT, a short clean-client baseline, then its memory (as seen and
- * after {@code jcmd GC.run}); (2) open the sessions, paced, and wait until the edge's
+ * {@link EventBufferPrimer}), a clean-client warm-up for the JIT, a short clean-client baseline, then its memory (heap as seen,
+ * live heap, RSS); (2) open the sessions, paced, and wait until the edge's
  * {@code portcullis_edge_sessions_tarpitted} gauge shows them; (3) let them cycle through
  * the tarpit for a while, then memory again; (4) the clean client runs for a fixed time
  * while the sessions are held; (5) memory again, then every session is closed.
@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * {@code legit-baseline-seconds} (10),
  * {@code legit-clients} (1), {@code sender} (bench@example.org), {@code recipient}
  * (user@example.com), {@code sleep-time} (5 s, the edge's smtpd_error_sleep_time, checked
- * against what the held sessions see), {@code gc} (true), {@code extrapolate} (50000).
+ * against what the held sessions see), {@code gc} (true: live heap from {@code jcmd GC.class_histogram}),
+ * {@code out-dir} (where those histograms are written), {@code extrapolate} (50000).
  */
 public final class HeldSessionsBench {
 
@@ -77,7 +78,8 @@ public final class HeldSessionsBench {
         InetSocketAddress edge = new InetSocketAddress(target, port);
 
         EdgeProbe probe = new EdgeProbe(URI.create("http://" + host + ":" + httpPort + "/q/metrics"),
-                URI.create("http://" + host + ":" + httpPort + "/q/health/ready"), pid);
+                URI.create("http://" + host + ":" + httpPort + "/q/health/ready"), pid,
+                o.containsKey("out-dir") ? java.nio.file.Path.of(o.get("out-dir")) : null);
         long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!probe.ready()) {
             if (System.nanoTime() > readyBy) {
@@ -88,7 +90,7 @@ public final class HeldSessionsBench {
 
         // (1) idle edge: its event buffer filled first (see EventBufferPrimer), then what a
         // clean session costs when nothing else is going on, then its memory
-        EdgeProbe.Snapshot unprimed = probe.snapshot(gc);
+        EdgeProbe.Snapshot unprimed = probe.snapshot(gc, "idle");
         int primed = 0;
         if (prime) {
             primed = EventBufferPrimer.prime(edge, primeSources,
@@ -102,9 +104,9 @@ public final class HeldSessionsBench {
         }
         progress("baseline: clean sessions for %d s", baselineSeconds);
         LegitClient baseline = legit(edge, legitSources, sender, recipient, baselineSeconds, legitClients);
-        EdgeProbe.Snapshot before = probe.snapshot(gc);
-        progress("before: active=%.0f heap=%.1f MiB (after GC %.1f) rss=%.1f MiB", before.active(),
-                before.heapSeen() / MIB, before.heapAfterGc() / MIB, before.rss() / MIB);
+        EdgeProbe.Snapshot before = probe.snapshot(gc, "before");
+        progress("before: active=%.0f heap=%.1f MiB (live %.1f) rss=%.1f MiB", before.active(),
+                before.heapSeen() / MIB, before.liveHeap() / MIB, before.rss() / MIB);
 
         // (2) open the sessions
         HeldSessions held = new HeldSessions(edge, sources, sessions, maxPending, openTimeout * 1000L);
@@ -137,9 +139,9 @@ public final class HeldSessionsBench {
         double settleSeconds = (System.nanoTime() - settleStart) / 1e9;
         double cpuSettle = probe.snapshot(false).cpuSeconds() - cpuSettle0;
         long settleReplies = held.replies.get() - replies0;
-        EdgeProbe.Snapshot during = probe.snapshot(gc);
-        progress("held: active=%.0f tarpitted=%.0f heap=%.1f MiB (after GC %.1f) rss=%.1f MiB", during.active(),
-                during.tarpitted(), during.heapSeen() / MIB, during.heapAfterGc() / MIB, during.rss() / MIB);
+        EdgeProbe.Snapshot during = probe.snapshot(gc, "held");
+        progress("held: active=%.0f tarpitted=%.0f heap=%.1f MiB (live %.1f) rss=%.1f MiB", during.active(),
+                during.tarpitted(), during.heapSeen() / MIB, during.liveHeap() / MIB, during.rss() / MIB);
 
         // (4) the legitimate client while the sessions are held
         progress("legit: clean sessions for %d s with %d held", legitSeconds, held.alive());
@@ -149,7 +151,7 @@ public final class HeldSessionsBench {
         double legitElapsed = (System.nanoTime() - legitStart) / 1e9;
         EdgeProbe.Snapshot after = probe.snapshot(false);
         double cpuLegit = after.cpuSeconds() - cpuLegit0;
-        EdgeProbe.Snapshot afterGc = gc ? probe.snapshot(true) : after;
+        EdgeProbe.Snapshot afterGc = gc ? probe.snapshot(true, "after") : after;
         int aliveAtEnd = held.alive();
         String edgeLines = probe.portcullisLines();
 
@@ -177,8 +179,8 @@ public final class HeldSessionsBench {
         row(r, "portcullis_edge_sessions_active", "%,.0f", before.active(), during.active(), after.active());
         row(r, "portcullis_edge_sessions_tarpitted", "%,.0f", before.tarpitted(), during.tarpitted(), after.tarpitted());
         row(r, "heap used, as seen (MiB)", "%,.1f", before.heapSeen() / MIB, during.heapSeen() / MIB, after.heapSeen() / MIB);
-        row(r, "heap used after jcmd GC.run (MiB)", "%,.1f", before.heapAfterGc() / MIB, during.heapAfterGc() / MIB,
-                afterGc.heapAfterGc() / MIB);
+        row(r, "live heap, jcmd GC.class_histogram total (MiB)", "%,.1f", before.liveHeap() / MIB,
+                during.liveHeap() / MIB, afterGc.liveHeap() / MIB);
         row(r, "non-heap used (MiB)", "%,.1f", before.nonHeap() / MIB, during.nonHeap() / MIB, after.nonHeap() / MIB);
         row(r, "RSS, VmRSS (MiB)", "%,.1f", before.rss() / MIB, during.rss() / MIB, afterGc.rss() / MIB);
         row(r, "live threads", "%,.0f", before.threads(), during.threads(), after.threads());
@@ -187,19 +189,19 @@ public final class HeldSessionsBench {
         row(r, "portcullis_edge_events_dropped", "%,.0f", before.eventsDropped(), during.eventsDropped(),
                 after.eventsDropped());
         r.append(String.format(Locale.ROOT, "%nThe full event buffer is in every column (%s): it cost %s MiB of "
-                + "heap after GC (%.1f MiB idle before it was filled).%n%n",
+                + "live heap (%s MiB idle before it was filled).%n%n",
                 prime ? "primed with " + primed + " sessions of 90 pipelined HELOs before the baseline" : "not primed",
-                fmt("%.1f", (before.heapAfterGc() - unprimed.heapAfterGc()) / MIB), unprimed.heapAfterGc() / MIB));
+                fmt("%.1f", (before.liveHeap() - unprimed.liveHeap()) / MIB), fmt("%.1f", unprimed.liveHeap() / MIB)));
 
         r.append(String.format(Locale.ROOT, "| per held session (%,.0f sessions by the gauge) | heap as seen | "
-                + "heap after GC | RSS |%n|---|---:|---:|---:|%n", perHeld));
+                + "live heap | RSS |%n|---|---:|---:|---:|%n", perHeld));
         double dHeapSeen = (during.heapSeen() - before.heapSeen()) / perHeld;
-        double dHeapGc = (during.heapAfterGc() - before.heapAfterGc()) / perHeld;
+        double dHeapGc = (during.liveHeap() - before.liveHeap()) / perHeld;
         double dRss = (during.rss() - before.rss()) / perHeld;
         r.append(String.format(Locale.ROOT, "| bytes per session | %,.0f | %,.0f | %,.0f |%n", dHeapSeen, dHeapGc, dRss));
         r.append(String.format(Locale.ROOT, "| extrapolated to %,d sessions (MiB) | %,.0f | %,.0f | %,.0f |%n%n",
                 extrapolate, (before.heapSeen() + dHeapSeen * extrapolate) / MIB,
-                (before.heapAfterGc() + dHeapGc * extrapolate) / MIB, (before.rss() + dRss * extrapolate) / MIB));
+                (before.liveHeap() + dHeapGc * extrapolate) / MIB, (before.rss() + dRss * extrapolate) / MIB));
 
         r.append("| clean sessions (EHLO, MAIL, RCPT, DATA, QUIT) | sessions | failures | p50 ms | p99 ms | max ms | "
                 + "sessions/s |\n|---|---:|---:|---:|---:|---:|---:|\n");

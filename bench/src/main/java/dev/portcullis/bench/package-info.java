@@ -14,7 +14,7 @@
  * then sends one unknown command ({@code BOGUS}) after each reply, one at a time, so that
  * past {@code smtpd_soft_error_limit} every reply it gets is delayed by the edge. The edge's
  * metrics are read from its Prometheus endpoint; its memory from {@code /proc/<pid>/status}
- * and, when {@code jcmd} is present, after a {@code GC.run} sent to the edge's JVM.
+ * and, when {@code jcmd} is present, its live heap from {@code jcmd GC.class_histogram}.
  *
  * <p>SECURITY
  * <br>A load generator: it refuses targets outside 127.0.0.0/8 and binds its sockets to
@@ -24,8 +24,8 @@
  * <br>One selector thread drives all held sessions, so the generator needs one file
  * descriptor per session and no thread per session; on a host whose per-process limit is
  * 20,000 open files that caps one run near 19,000 held sessions (the edge hits the same
- * limit). Heap "as seen" depends on when the last collection ran; the figure after
- * {@code GC.run} is the one to extrapolate from.
+ * limit). Heap "as seen" depends on when the last collection ran; the live heap (class
+ * histogram total) is the one to extrapolate from.
  *
  * <p>CONFIGURATION
  * <br>Command-line options {@code --name=value}; see {@link dev.portcullis.bench.HeldSessionsBench}.

@@ -75,6 +75,45 @@ class NextHopFailureTest {
     }
 
     @Test
+    void nextHopLostAfterAnAcceptedRecipientGivesA4xxAtDataNotABounce() throws Exception {
+        nextHop(SmtpSink.disconnectingAfter("RCPT"));
+        try (SmtpTestClient c = transaction("127.0.7.7")) {
+            // smtp-sink answers the first RCPT, then hangs up without a word at the second.
+            SmtpTestClient.Reply first = c.command("RCPT TO:<one@ours.example>");
+            if (first.code() == 250) {
+                assertReply(c.command("RCPT TO:<two@ours.example>"), 451, "4.3.0 Error: queue file write error");
+            } else {
+                assertEquals(451, first.code(), first.toString());
+            }
+            SmtpTestClient.Reply data = c.command("DATA");
+            assertTrue(data.code() == 451 || data.code() == 554, "a temporary failure or no recipients, never a "
+                    + "permanent 'need RCPT' for an accepted recipient: " + data);
+            if (first.code() == 250) {
+                assertReply(data, 451, "4.3.0 Error: queue file write error");
+            }
+        }
+    }
+
+    @Test
+    void theVerdictOnALargeMessageComesBeforeAnyPipelinedReply() throws Exception {
+        // The next hop reads slowly (-H) and defers the message at the dot.
+        nextHop(SmtpSink.withArgs("-H", "1", "-r", "."));
+        try (SmtpTestClient c = transaction("127.0.7.8")) {
+            assertEquals(250, c.command("RCPT TO:<user@ours.example>").code());
+            assertEquals(354, c.command("DATA").code());
+            StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
+            String line = "z".repeat(990) + "\r\n";
+            while (big.length() < 180_000) {
+                big.append(line);
+            }
+            c.sendRaw(big.append(".\r\nNOOP\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            SmtpTestClient.Reply verdict = c.readReply();
+            assertEquals(450, verdict.code(), "the next hop's deferral, not a 250 for the NOOP: " + verdict);
+            assertEquals(250, c.readReply().code(), "then the NOOP");
+        }
+    }
+
+    @Test
     void nextHopRefusalOfARecipientIsPassedThrough() throws Exception {
         nextHop(SmtpSink.rejectingWith("550 5.1.1 No such user here", "RCPT"));
         try (SmtpTestClient c = transaction("127.0.7.2")) {

@@ -139,6 +139,24 @@ class RelayTest {
     }
 
     @Test
+    void oneOverlongHeaderLineKeepsItsLineEndSoTheBodyStaysTheBody() throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), "127.0.2.5",
+                SmtpTestClient.DEFAULT_TIMEOUT)) {
+            c.readReply();
+            c.command("EHLO client.example");
+            c.command("MAIL FROM:<a@example.org>");
+            c.command("RCPT TO:<user@ours.example>");
+            assertEquals(354, c.command("DATA").code());
+            c.sendRaw(("Subject: one-long-line-marker " + "A".repeat(20_000) + "\r\n\r\nbody line\r\n.\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertEquals(250, c.readReply().code());
+        }
+        String dump = awaitMessageContaining("one-long-line-marker");
+        assertTrue(dump.contains("A\n\nbody line\n"), "header cut, its line end kept, the body after the blank line");
+        assertFalse(dump.contains("A".repeat(5000)), "cut to header_size_limit");
+    }
+
+    @Test
     void overlongHeaderIsCutToHeaderSizeLimitAndTheMessageStillGoesThrough() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), "127.0.2.4",
                 SmtpTestClient.DEFAULT_TIMEOUT)) {

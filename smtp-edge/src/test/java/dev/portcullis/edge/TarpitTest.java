@@ -90,14 +90,14 @@ class TarpitTest {
     @Test
     void junkCommandsPastTheLimitCountAsErrors() throws Exception {
         try (SmtpTestClient c = connect("127.0.4.4")) {
-            // junk limit 5: NOOPs 1..6 are free, 7..9 each count one error before their
-            // reply (as in Postfix), so the 9th reply already sees 3 errors and waits.
-            for (int i = 1; i <= 8; i++) {
+            // junk limit 5: NOOPs 1..6 are free, 7..9 each count one error after their reply
+            // (as smtpd does), so the 10th reply is the first to see 3 errors and wait.
+            for (int i = 1; i <= 9; i++) {
                 SmtpTestClient.TimedReply r = c.commandTimed("NOOP");
                 assertEquals(250, r.code());
                 assertTrue(r.millis() < FAST_MS, "NOOP " + i + " took " + r.millis());
             }
-            assertTrue(c.commandTimed("NOOP").millis() >= SLOW_MS, "9th NOOP tarpitted");
+            assertTrue(c.commandTimed("NOOP").millis() >= SLOW_MS, "10th NOOP tarpitted");
         }
     }
 

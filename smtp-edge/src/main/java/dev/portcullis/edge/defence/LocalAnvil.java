@@ -19,11 +19,11 @@ import java.util.function.LongSupplier;
  * exceeded when the count goes above it (the limit-th event is still allowed). Clients in
  * {@code smtpd_client_event_limit_exceptions} are never limited (and not counted).
  *
- * <p>Memory: the table is a bounded Caffeine cache that forgets idle clients after twice the
- * time unit, so a flood of spoofed or distinct addresses cannot grow it without bound.
- * Evicting a client that still has open sessions only forgets its count, which can let it
- * open more than the count limit on this edge; {@code default_process_limit} still caps the
- * total. Like anvil, it cannot tell NAT users apart.
+ * <p>Memory: rate windows live in a bounded Caffeine cache that forgets idle clients after
+ * twice the time unit, so a flood of distinct addresses cannot grow it without bound.
+ * Concurrent connection counts live apart, in a map that holds a client only while it has a
+ * session open - bounded by {@code default_process_limit}, and never expired from under a
+ * client that keeps its sessions alive. Like anvil, it cannot tell NAT users apart.
  *
  * <p>Thread-safe: sessions on different event loops share it; each client's state is
  * guarded by its own monitor and held only for a few arithmetic operations.
@@ -37,6 +37,7 @@ public final class LocalAnvil {
     private final AnvilLimits limits;
     private final LongSupplier nanoClock;
     private final Cache<String, ClientState> clients;
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> open = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LocalAnvil(AnvilLimits limits, long maxClients, LongSupplier nanoClock) {
         this.limits = limits;
@@ -63,13 +64,17 @@ public final class LocalAnvil {
         if (exempt(client)) {
             return null;
         }
+        int connections = open.compute(ip, (k, c) -> {
+            int[] count = c == null ? new int[1] : c;
+            count[0]++;
+            return count;
+        })[0];
         ClientState state = clients.get(ip, k -> new ClientState());
         long now = nanoClock.getAsLong();
         synchronized (state) {
-            state.connections++;
             long rate = state.connectionRate.increment(now, unit());
-            if (limits.connectionCountLimit() > 0 && state.connections > limits.connectionCountLimit()) {
-                return new Exceeded("smtpd_client_connection_count_limit", state.connections,
+            if (limits.connectionCountLimit() > 0 && connections > limits.connectionCountLimit()) {
+                return new Exceeded("smtpd_client_connection_count_limit", connections,
                         limits.connectionCountLimit());
             }
             if (limits.connectionRateLimit() > 0 && rate > limits.connectionRateLimit()) {
@@ -83,14 +88,7 @@ public final class LocalAnvil {
         if (exempt(client)) {
             return;
         }
-        ClientState state = clients.getIfPresent(ip);
-        if (state != null) {
-            synchronized (state) {
-                if (state.connections > 0) {
-                    state.connections--;
-                }
-            }
-        }
+        open.computeIfPresent(ip, (k, c) -> --c[0] <= 0 ? null : c);
     }
 
     /** A MAIL command; null when within {@code smtpd_client_message_rate_limit}. */
@@ -112,6 +110,11 @@ public final class LocalAnvil {
     /** Clients currently tracked (for metrics). */
     public long trackedClients() {
         return clients.estimatedSize();
+    }
+
+    /** Clients with at least one open session. */
+    public int clientsWithSessions() {
+        return open.size();
     }
 
     private enum Counter { MESSAGE, RECIPIENT, TLS }
@@ -139,7 +142,6 @@ public final class LocalAnvil {
     }
 
     private static final class ClientState {
-        int connections;
         final Window connectionRate = new Window();
         final Window messageRate = new Window();
         final Window recipientRate = new Window();

@@ -40,6 +40,7 @@ public final class MailLog implements AutoCloseable {
     private final Clock clock;
     private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(65_536);
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong writeErrors = new AtomicLong();
     private final Writer out;
     private final Thread writer;
 
@@ -89,15 +90,24 @@ public final class MailLog implements AutoCloseable {
                 batch.add(first);
                 queue.drainTo(batch, 255);
                 boolean stop = false;
-                for (String line : batch) {
-                    if (line == STOP) {
-                        stop = true;
-                        break;
+                try {
+                    for (String line : batch) {
+                        if (line == STOP) {
+                            stop = true;
+                            break;
+                        }
+                        out.write(line);
+                        out.write('\n');
                     }
-                    out.write(line);
-                    out.write('\n');
+                    out.flush();
+                } catch (IOException e) {
+                    // Disk full or the like: lose this batch (counted), keep the writer alive so
+                    // logging resumes when the disk does.
+                    if (writeErrors.getAndIncrement() == 0) {
+                        System.err.println("maillog: cannot write: " + e.getMessage());
+                    }
+                    dropped.addAndGet(batch.size());
                 }
-                out.flush();
                 batch.clear();
                 if (stop) {
                     return;
@@ -105,15 +115,15 @@ public final class MailLog implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            System.err.println("maillog: cannot write: " + e.getMessage());
         }
     }
 
     @Override
     public void close() {
         try {
-            queue.put(STOP);
+            if (!queue.offer(STOP, 5, TimeUnit.SECONDS)) {
+                writer.interrupt();
+            }
             writer.join(5_000);
             out.flush();
         } catch (InterruptedException e) {

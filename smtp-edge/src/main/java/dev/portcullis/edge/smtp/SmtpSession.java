@@ -50,6 +50,8 @@ final class SmtpSession {
     /** Output gathered before it is handed to the next hop in one write. */
     private static final int FLUSH_THRESHOLD = 32 * 1024;
     private static final int LOG_TEXT = 100;
+    /** How long a closing session may take to flush its last reply before it is cut off. */
+    private static final long CLOSE_GRACE_MILLIS = 5_000;
 
     private enum State { COMMAND, DATA, CLOSING, CLOSED }
 
@@ -71,6 +73,8 @@ final class SmtpSession {
     private boolean busy;
     /** Inside {@link #process()}: replies sent from there must not restart the loop. */
     private boolean processing;
+    /** STARTTLS answered, TLS handshake not yet complete. */
+    private boolean tlsPending;
     private boolean paused;
     private boolean tls;
     private int errorCount;
@@ -170,7 +174,7 @@ final class SmtpSession {
 
     /** Drain on shutdown: tell the client and close, between commands only. */
     void shutdown() {
-        if (state == State.COMMAND && !busy) {
+        if (state == State.COMMAND && !busy && tx == null) {
             endReason = "shutdown";
             sendNow(Replies.shuttingDown(settings.myhostname()));
             close();
@@ -206,18 +210,27 @@ final class SmtpSession {
     }
 
     private void close() {
-        if (state == State.CLOSED) {
+        if (state == State.CLOSED || state == State.CLOSING) {
             return;
         }
         state = State.CLOSING;
         cancelIdleTimer();
         socket.close();
+        // Vert.x closes only after our pending output is written, which a client that stops
+        // reading can postpone for ever, keeping its slot and counters. Cut it off.
+        services.vertx().setTimer(CLOSE_GRACE_MILLIS, id -> {
+            if (state != State.CLOSED && socket instanceof io.vertx.core.net.impl.NetSocketInternal internal) {
+                internal.channelHandlerContext().channel().close();
+            }
+        });
     }
 
     // ------------------------------------------------------------------ input
 
     private void onInput(Buffer chunk) {
-        if (state == State.CLOSING || state == State.CLOSED) {
+        if (state == State.CLOSING || state == State.CLOSED || tlsPending) {
+            // During a STARTTLS upgrade anything still arriving in clear text is injected
+            // input (CVE-2011-0411 style) and is dropped unread.
             return;
         }
         reader.append(chunk);
@@ -238,7 +251,8 @@ final class SmtpSession {
     }
 
     private void drain() {
-        while (!busy && (state == State.COMMAND || state == State.DATA)) {
+        // A client that does not read its replies gets no more commands executed until it does.
+        while (!busy && !socket.writeQueueFull() && (state == State.COMMAND || state == State.DATA)) {
             LineReader.Line line = reader.next();
             if (line == null) {
                 break;
@@ -328,11 +342,16 @@ final class SmtpSession {
             default -> false;
         };
         lastCommand = knownVerb ? verb : "UNKNOWN";
+        dispatch(verb, args);
         if (isJunk(verb) && junkCount++ > settings.junkCommandLimit()) {
             // Postfix counts commands that do no work towards the error limit once there are
-            // too many of them, so a client cannot idle along on NOOPs for ever.
+            // too many of them (after the command's own reply, as smtpd does), so a client
+            // cannot idle along on NOOPs for ever.
             errorCount++;
         }
+    }
+
+    private void dispatch(String verb, String args) {
         switch (verb) {
             case "EHLO", "HELO" -> helo(verb, args);
             case "MAIL" -> mail(args);
@@ -471,16 +490,16 @@ final class SmtpSession {
             }
         }
         String sender = Untrusted.printable(path.address(), 320);
-        if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
-            reject("MAIL", Replies.sizeExceedsLimit(), "message_size_limit", sender, null);
-            return;
-        }
         LocalAnvil.Exceeded over = services.anvil().message(clientAddress, clientIp);
         if (over != null) {
             limitHit(over, "MAIL");
             services.log().smtpd("warning: Message delivery request rate limit exceeded: " + over.value()
                     + " from " + clientLog + " for service smtp");
             reject("MAIL", Replies.tooMuchMail(clientIp), over.parameter(), sender, null);
+            return;
+        }
+        if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
+            reject("MAIL", Replies.sizeExceedsLimit(), "message_size_limit", sender, null);
             return;
         }
         tx = new Transaction(sender, args, size);
@@ -505,6 +524,16 @@ final class SmtpSession {
             return;
         }
         String recipient = Untrusted.printable(path.address(), 320);
+        // As smtpd's rcpt_cmd: the rate is counted right after the syntax check, so refused
+        // relay probes count too.
+        LocalAnvil.Exceeded over = services.anvil().recipient(clientAddress, clientIp);
+        if (over != null) {
+            limitHit(over, "RCPT");
+            services.log().smtpd("warning: Recipient address rate limit exceeded: " + over.value()
+                    + " from " + clientLog + " for service smtp");
+            reject("RCPT", Replies.tooManyRecipientsFrom(clientIp), over.parameter(), tx.sender, recipient);
+            return;
+        }
         tx.attempts++;
         if (tx.recipients >= settings.recipientLimit()) {
             // Postfix answers 452 but counts it neither as an error nor as a failed RCPT: the
@@ -522,12 +551,8 @@ final class SmtpSession {
             reject("RCPT", refusal.reply(), refusal.restriction(), tx.sender, recipient);
             return;
         }
-        LocalAnvil.Exceeded over = services.anvil().recipient(clientAddress, clientIp);
-        if (over != null) {
-            limitHit(over, "RCPT");
-            services.log().smtpd("warning: Recipient address rate limit exceeded: " + over.value()
-                    + " from " + clientLog + " for service smtp");
-            reject("RCPT", Replies.tooManyRecipientsFrom(clientIp), over.parameter(), tx.sender, recipient);
+        if (tx.broken) {
+            reject("RCPT", Replies.proxyFailure(), "next-hop", tx.sender, recipient);
             return;
         }
         Transaction t = tx;
@@ -600,7 +625,7 @@ final class SmtpSession {
             return;
         }
         if (tx.recipients == 0) {
-            fail("DATA", tx.attempts == 0 ? Replies.needRcpt() : Replies.noValidRecipients());
+            fail("DATA", Replies.noValidRecipients());
             return;
         }
         if (tx.broken) {
@@ -687,9 +712,11 @@ final class SmtpSession {
         // executed inside the TLS session (CVE-2011-0411 and its kin).
         reader.discardBuffered();
         busy = true;
+        tlsPending = true;
         socket.write(Replies.readyToStartTls().toBuffer());
-        reader.discardBuffered();
         socket.upgradeToSsl().onComplete(ar -> {
+            tlsPending = false;
+            reader.discardBuffered();
             if (state == State.CLOSED) {
                 return;
             }
@@ -722,6 +749,8 @@ final class SmtpSession {
         private long size;
         private boolean oversize;
         private boolean bareLf;
+        /** Part of the current line was forwarded and its line end not yet. */
+        private boolean lineOpen;
 
         DataPhase(Transaction t) {
             this.t = t;
@@ -762,16 +791,30 @@ final class SmtpSession {
                     keep = false;
                 }
             }
+            boolean ends = line.terminator() != LineReader.Terminator.NONE;
             if (keep) {
                 if (atLineStart && bytes.length - from > 0 && bytes[from] == '.') {
                     out.appendByte((byte) '.');
                 }
+                // A CR inside a line is a bare CR (the reader strips the one before LF). A next
+                // hop that took it for a line end could be made to end DATA early and run the
+                // rest as commands, so it goes out as a space, as Postfix's smtpd sends it on.
+                int start = out.length();
                 out.appendBytes(bytes, from, bytes.length - from);
-                if (line.terminator() != LineReader.Terminator.NONE) {
+                for (int i = start; i < out.length(); i++) {
+                    if (out.getByte(i) == '\r') {
+                        out.setByte(i, (byte) ' ');
+                    }
+                }
+                lineOpen = !ends;
+                if (ends) {
                     out.appendString("\r\n");
                 }
-            } else if (line.terminator() != LineReader.Terminator.NONE && !oversize && atLineStart) {
-                // keep line structure intact for a dropped header continuation: nothing to add
+            } else if (ends && lineOpen && !oversize) {
+                // The start of this line went out; its end must too, or the trimmed header
+                // would swallow the next line (or the final CRLF before the dot).
+                out.appendString("\r\n");
+                lineOpen = false;
             }
             atLineStart = line.terminator() != LineReader.Terminator.NONE;
             previousCrlf = line.terminator() == LineReader.Terminator.CRLF;
@@ -782,33 +825,35 @@ final class SmtpSession {
 
         /** Hands gathered output to the next hop, pausing input while it cannot take more. */
         void flush(boolean last) {
-            if (out.length() == 0 || oversize || t.broken) {
-                if (oversize || t.broken) {
-                    out = Buffer.buffer(0);
-                }
-                return;
-            }
-            Buffer chunk = out;
-            out = Buffer.buffer(last ? 0 : 4096);
-            if (t.proxy == null) {
-                return;
-            }
-            Future<Void> written = t.proxy.write(chunk);
+            Future<Void> written = write(last);
             if (!written.isComplete()) {
                 busy = true;
                 written.onComplete(ar -> {
-                    if (state == State.CLOSED) {
+                    // Only this phase's own, still-running write may let input flow again;
+                    // after the final dot the session waits for the next hop's verdict.
+                    if (state == State.CLOSED || data != this) {
                         return;
-                    }
-                    if (ar.failed()) {
-                        t.broken = true;
                     }
                     busy = false;
                     process();
                 });
-            } else if (written.failed()) {
-                t.broken = true;
             }
+        }
+
+        /** Hands gathered output to the next hop; the future completes when it can take more. */
+        private Future<Void> write(boolean last) {
+            if (out.length() == 0 || oversize || t.broken || t.proxy == null) {
+                if (oversize || t.broken) {
+                    out = Buffer.buffer(0);
+                }
+                return Future.succeededFuture();
+            }
+            Buffer chunk = out;
+            out = Buffer.buffer(last ? 0 : 4096);
+            return t.proxy.write(chunk).recover(e -> {
+                t.broken = true;
+                return Future.succeededFuture();
+            });
         }
 
         private void end() {
@@ -839,9 +884,11 @@ final class SmtpSession {
                 proxyFailed("END-OF-MESSAGE", null, t.sender, null);
                 return;
             }
-            flush(true);
             busy = true;
-            Future<SmtpReply> done = t.proxy.endData();
+            // The dot goes out only after the last chunk was taken (and never before).
+            Future<SmtpReply> done = write(true).compose(v -> t.broken || t.proxy == null
+                    ? Future.failedFuture(new IllegalStateException("next hop write failed"))
+                    : t.proxy.endData());
             done.onComplete(ar -> {
                 tx = null;
                 t.close();
@@ -872,6 +919,10 @@ final class SmtpSession {
                 // A delivered message wipes the slate, as in Postfix.
                 errorCount = 0;
                 junkCount = 0;
+                if (tarpitted) {
+                    tarpitted = false;
+                    services.metrics().tarpittedSessions().decrementAndGet();
+                }
                 reply(r, false, "END-OF-MESSAGE");
             });
         }
@@ -939,6 +990,11 @@ final class SmtpSession {
                 + Untrusted.printable(cause == null ? "write failed" : String.valueOf(cause.getMessage()), LOG_TEXT));
         if (tx != null && tx.recipients == 0) {
             tx.close(); // nothing accepted yet: the next RCPT may try the next hop again
+        } else if (tx != null && !"END-OF-MESSAGE".equals(stage)) {
+            // Recipients were accepted: keep the transaction so that DATA gets a 4xx (the
+            // client retries them) rather than "need RCPT", which would bounce them.
+            tx.broken = true;
+            tx.close();
         } else {
             abortTransaction();
         }
@@ -1075,9 +1131,11 @@ final class SmtpSession {
             }
             long idle = Duration.ofNanos(System.nanoTime() - lastActivityNanos).toMillis();
             long timeout = settings.smtpdTimeout().toMillis();
-            if (busy || idle < timeout) {
-                // Waiting on the tarpit or the next hop is our time, not the client's.
-                scheduleIdleCheck(busy ? timeout : timeout - idle);
+            // Waiting on the tarpit or the next hop is our time, not the client's; but nothing
+            // we wait for takes longer than the next hop's timeout, so busy is not for ever.
+            long busyCap = 2 * timeout + settings.proxyTimeout().toMillis();
+            if (idle < timeout || (busy && idle < busyCap)) {
+                scheduleIdleCheck(busy ? Math.min(timeout, busyCap - idle) : timeout - idle);
                 return;
             }
             services.log().smtpd("timeout after " + stageForLog() + " from " + clientLog);
