@@ -126,4 +126,10 @@ class PostfixSideBySideTest {
     void nonSmtpClientIsShownTheDoor() throws IOException {
         compare("http to smtp", List.of("GET / HTTP/1.1"), "127.0.11.7", "127.0.11.8");
     }
+
+    @Test
+    void theGoodbyeToANonSmtpClientIsTarpittedToo() throws IOException {
+        compare("errors then http", List.of("BOGUS1", "BOGUS2", "BOGUS3", "GET / HTTP/1.1"), "127.0.11.9",
+                "127.0.11.10");
+    }
 }

@@ -332,8 +332,7 @@ final class SmtpSession {
             endReason = "non-smtp";
             publish(new SessionEvent.Error(meta(), "NON-SMTP", 221, "2.7.0", Untrusted.printable(trimmed, LOG_TEXT),
                     errorCount));
-            sendNow(Replies.breakRules());
-            close();
+            reply(Replies.breakRules(), false, "UNKNOWN"); // tarpitted like any reply, then closed
             return;
         }
         boolean knownVerb = switch (verb) {
@@ -1036,7 +1035,7 @@ final class SmtpSession {
 
     private void afterDelay(SmtpReply r, String stage) {
         sendNow(r);
-        if (r.closesSession() || "quit".equals(endReason)) {
+        if (r.closesSession() || endsSession(endReason)) {
             close();
             return;
         }
@@ -1069,6 +1068,11 @@ final class SmtpSession {
         process();
     }
 
+    /** Session ends that close the connection once their reply is out. */
+    private static boolean endsSession(String reason) {
+        return "quit".equals(reason) || "non-smtp".equals(reason) || "bare-newline".equals(reason);
+    }
+
     private void sendNow(SmtpReply r) {
         if (state != State.CLOSED) {
             socket.write(r.toBuffer());
@@ -1090,8 +1094,7 @@ final class SmtpSession {
         services.metrics().reject(550, "smtpd_forbid_bare_newline");
         publish(new SessionEvent.Reject(meta(), lastCommand, 550, "5.5.2", "smtpd_forbid_bare_newline",
                 "Error: bare <LF> received", null, null));
-        sendNow(Replies.bareNewline(settings.myhostname()));
-        close();
+        reply(Replies.bareNewline(settings.myhostname()), true, lastCommand); // tarpitted, then closed
     }
 
     private void limitHit(LocalAnvil.Exceeded over, String stage) {
