@@ -60,6 +60,16 @@ class RelayTest {
         }
     }
 
+    /** A session from {@code from} that has had its envelope accepted and is at DATA's 354. */
+    private SmtpTestClient atData(String from) throws Exception {
+        SmtpTestClient c = Clients.greeted(edge.smtpPort(), from);
+        c.command("EHLO client.example");
+        assertEquals(250, c.command("MAIL FROM:<a@example.org>").code());
+        assertEquals(250, c.command("RCPT TO:<user@ours.example>").code());
+        assertEquals(354, c.command("DATA").code());
+        return c;
+    }
+
     @Test
     void jakartaMailMessageArrivesByteExactWithAReceivedHeader() throws Exception {
         Properties props = new Properties();
@@ -92,13 +102,7 @@ class RelayTest {
         String[] variants = {"\n.\n", "\r\n.\n", "\n.\r\n", "\r.\r\n", "\r\n.\r"};
         for (int i = 0; i < variants.length; i++) {
             String marker = "smuggle-" + i;
-            try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), "127.0.2.2",
-                    SmtpTestClient.DEFAULT_TIMEOUT)) {
-                c.readReply();
-                c.command("EHLO client.example");
-                assertEquals(250, c.command("MAIL FROM:<a@example.org>").code());
-                assertEquals(250, c.command("RCPT TO:<user@ours.example>").code());
-                assertEquals(354, c.command("DATA").code());
+            try (SmtpTestClient c = atData("127.0.2.2")) {
                 c.sendRaw(("Subject: " + marker + "\r\n\r\nbefore" + variants[i]
                         + "MAIL FROM:<smuggled@evil.example>\r\nRCPT TO:<victim@elsewhere.example>\r\nDATA\r\n"
                         + "smuggled body\r\n.\r\n").getBytes(StandardCharsets.ISO_8859_1));
@@ -116,13 +120,7 @@ class RelayTest {
     @Test
     void oversizedMessageIsRefusedAndNothingIsForwarded() throws Exception {
         int before = EdgeTestResource.sink().messages().size();
-        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), "127.0.2.3",
-                SmtpTestClient.DEFAULT_TIMEOUT)) {
-            c.readReply();
-            c.command("EHLO client.example");
-            c.command("MAIL FROM:<a@example.org>");
-            c.command("RCPT TO:<user@ours.example>");
-            assertEquals(354, c.command("DATA").code());
+        try (SmtpTestClient c = atData("127.0.2.3")) {
             String line = "y".repeat(998) + "\r\n";
             StringBuilder sb = new StringBuilder("Subject: too-big-marker\r\n\r\n");
             while (sb.length() < 250_000) {
@@ -140,13 +138,7 @@ class RelayTest {
 
     @Test
     void oneOverlongHeaderLineKeepsItsLineEndSoTheBodyStaysTheBody() throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), "127.0.2.5",
-                SmtpTestClient.DEFAULT_TIMEOUT)) {
-            c.readReply();
-            c.command("EHLO client.example");
-            c.command("MAIL FROM:<a@example.org>");
-            c.command("RCPT TO:<user@ours.example>");
-            assertEquals(354, c.command("DATA").code());
+        try (SmtpTestClient c = atData("127.0.2.5")) {
             c.sendRaw(("Subject: one-long-line-marker " + "A".repeat(20_000) + "\r\n\r\nbody line\r\n.\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             assertEquals(250, c.readReply().code());
@@ -158,13 +150,7 @@ class RelayTest {
 
     @Test
     void overlongHeaderIsCutToHeaderSizeLimitAndTheMessageStillGoesThrough() throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), "127.0.2.4",
-                SmtpTestClient.DEFAULT_TIMEOUT)) {
-            c.readReply();
-            c.command("EHLO client.example");
-            c.command("MAIL FROM:<a@example.org>");
-            c.command("RCPT TO:<user@ours.example>");
-            assertEquals(354, c.command("DATA").code());
+        try (SmtpTestClient c = atData("127.0.2.4")) {
             StringBuilder sb = new StringBuilder("Subject: long-header-marker\r\nX-Long: start\r\n");
             for (int i = 0; i < 200; i++) {
                 sb.append("\tcontinuation ").append(i).append(" ").append("z".repeat(60)).append("\r\n");

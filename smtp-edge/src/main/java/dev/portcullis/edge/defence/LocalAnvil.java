@@ -112,10 +112,6 @@ public final class LocalAnvil {
         return clients.estimatedSize();
     }
 
-    /** Clients with at least one open session. */
-    public int clientsWithSessions() {
-        return open.size();
-    }
 
     private enum Counter { MESSAGE, RECIPIENT, TLS }
 

@@ -140,7 +140,8 @@ public final class Replies {
         return SmtpReply.of(554, "5.5.1", "Error: TLS already active");
     }
 
-    public static SmtpReply tlsNotAvailable() {
+    /** STARTTLS when no key pair is configured, ETRN: Postfix's reply for what it does not offer. */
+    public static SmtpReply notImplemented() {
         return SmtpReply.of(502, "5.5.1", "Error: command not implemented");
     }
 

@@ -100,7 +100,6 @@ final class SmtpSession {
         /** Opened at the first RCPT that passes the local checks, as Postfix's smtpd_proxy does. */
         ProxySession proxy;
         int recipients;
-        int attempts;
         String lastRecipient;
         boolean broken;
 
@@ -151,7 +150,7 @@ final class SmtpSession {
         LocalAnvil.Exceeded over = services.anvil().connect(clientAddress, clientIp);
         anvilCounted = true;
         if (over != null) {
-            limitHit(over, "CONNECT");
+            limitHit(over);
             String what = over.parameter().contains("rate") ? "Connection rate" : "Connection concurrency";
             services.log().smtpd("warning: " + what + " limit exceeded: " + over.value() + " from " + clientLog
                     + " for service smtp");
@@ -362,7 +361,7 @@ final class SmtpSession {
             case "VRFY" -> vrfy(args);
             case "STARTTLS" -> startTls(args);
             case "AUTH" -> fail("AUTH", Replies.authNotEnabled());
-            case "ETRN" -> fail("ETRN", Replies.tlsNotAvailable());
+            case "ETRN" -> fail("ETRN", Replies.notImplemented());
             default -> {
                 counts.count("unknown", false);
                 error("UNKNOWN", Replies.unknownCommand());
@@ -491,7 +490,7 @@ final class SmtpSession {
         String sender = Untrusted.printable(path.address(), 320);
         LocalAnvil.Exceeded over = services.anvil().message(clientAddress, clientIp);
         if (over != null) {
-            limitHit(over, "MAIL");
+            limitHit(over);
             services.log().smtpd("warning: Message delivery request rate limit exceeded: " + over.value()
                     + " from " + clientLog + " for service smtp");
             reject("MAIL", Replies.tooMuchMail(clientIp), over.parameter(), sender, null);
@@ -527,18 +526,16 @@ final class SmtpSession {
         // relay probes count too.
         LocalAnvil.Exceeded over = services.anvil().recipient(clientAddress, clientIp);
         if (over != null) {
-            limitHit(over, "RCPT");
+            limitHit(over);
             services.log().smtpd("warning: Recipient address rate limit exceeded: " + over.value()
                     + " from " + clientLog + " for service smtp");
             reject("RCPT", Replies.tooManyRecipientsFrom(clientIp), over.parameter(), tx.sender, recipient);
             return;
         }
-        tx.attempts++;
         if (tx.recipients >= settings.recipientLimit()) {
             // Postfix answers 452 but counts it neither as an error nor as a failed RCPT: the
             // client is meant to send the rest in another transaction.
-            limitHit(new LocalAnvil.Exceeded("smtpd_recipient_limit", tx.recipients + 1L, settings.recipientLimit()),
-                    "RCPT");
+            limitHit(new LocalAnvil.Exceeded("smtpd_recipient_limit", tx.recipients + 1L, settings.recipientLimit()));
             counts.count("RCPT", true);
             publish(new SessionEvent.Reject(meta(), "RCPT", 452, "4.5.3", "smtpd_recipient_limit",
                     "Error: too many recipients", tx.sender, recipient));
@@ -690,7 +687,7 @@ final class SmtpSession {
 
     private void startTls(String args) {
         if (settings.tls() == null || tls) {
-            fail("STARTTLS", tls ? Replies.alreadyTls() : Replies.tlsNotAvailable());
+            fail("STARTTLS", tls ? Replies.alreadyTls() : Replies.notImplemented());
             return;
         }
         if (!args.isEmpty()) {
@@ -699,7 +696,7 @@ final class SmtpSession {
         }
         LocalAnvil.Exceeded over = services.anvil().newTlsSession(clientAddress, clientIp);
         if (over != null) {
-            limitHit(over, "STARTTLS");
+            limitHit(over);
             services.log().smtpd("warning: New TLS session rate limit exceeded: " + over.value() + " from "
                     + clientLog + " for service smtp");
             counts.count("STARTTLS", false);
@@ -861,8 +858,7 @@ final class SmtpSession {
             data = null;
             if (oversize) {
                 services.log().smtpd("warning: NOQUEUE: queue file size limit exceeded");
-                limitHit(new LocalAnvil.Exceeded("message_size_limit", size, settings.messageSizeLimit()),
-                        "END-OF-MESSAGE");
+                limitHit(new LocalAnvil.Exceeded("message_size_limit", size, settings.messageSizeLimit()));
                 tx = null;
                 t.close();
                 reject("END-OF-MESSAGE", Replies.messageFileTooBig(), "message_size_limit", t.sender, null);
@@ -1043,7 +1039,7 @@ final class SmtpSession {
             services.log().smtpd("too many errors after " + stage + " from " + clientLog);
             endReason = "too-many-errors";
             limitHit(new LocalAnvil.Exceeded("smtpd_hard_error_limit", errorCount,
-                    services.tarpit().hardLimit()), stage);
+                    services.tarpit().hardLimit()));
             SmtpReply bye = Replies.tooManyErrors(settings.myhostname());
             Duration delay = services.tarpit().delay(errorCount);
             busy = true;
@@ -1097,7 +1093,7 @@ final class SmtpSession {
         reply(Replies.bareNewline(settings.myhostname()), true, lastCommand); // tarpitted, then closed
     }
 
-    private void limitHit(LocalAnvil.Exceeded over, String stage) {
+    private void limitHit(LocalAnvil.Exceeded over) {
         services.metrics().limit(over.parameter());
         publish(new SessionEvent.Limit(meta(), over.parameter(), over.value(), over.limit()));
     }
