@@ -17,7 +17,7 @@ import java.io.IOException;
  */
 public final class EventCodec {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
+    static final ObjectMapper MAPPER = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -55,7 +55,7 @@ public final class EventCodec {
     }
 
     /** Jackson quotes input in its messages; keep only a short first line of it. */
-    private static String shorten(String message) {
+    static String shorten(String message) {
         if (message == null) {
             return "unreadable";
         }

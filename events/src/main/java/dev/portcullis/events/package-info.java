@@ -9,6 +9,10 @@
  * {@code SessionEvent} with a {@code kind} property and a {@code meta} object
  * (schema, id, time, edgeId, sessionId, clientIp). Records are versioned by
  * {@code meta.schema}; a reader skips and counts what it cannot read.
+ * <p>{@code portcullis.verdicts} (compacted): key = IP or CIDR as text, value = JSON of one
+ * {@link dev.portcullis.events.Verdict} (see {@link dev.portcullis.events.VerdictCodec}), or a
+ * tombstone that ends the verdict. Each entry carries its own expiry, which readers honour
+ * even without a tombstone.
  * <p>SECURITY
  * <p>Event fields that carry client-supplied text are truncated to a printable prefix by
  * the producer; consumers must still treat them as untrusted.
