@@ -1,0 +1,485 @@
+package dev.portcullis.reputation.ingest;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.portcullis.events.EventCodec;
+import dev.portcullis.events.SessionEvent;
+import dev.portcullis.events.UnreadableEventException;
+import dev.portcullis.events.Verdict;
+import dev.portcullis.reputation.Subjects;
+import dev.portcullis.reputation.config.ReputationSettings;
+import dev.portcullis.reputation.counts.ClientState;
+import dev.portcullis.reputation.counts.ClientStateCodec;
+import dev.portcullis.reputation.counts.EventCounting;
+import dev.portcullis.reputation.counts.Offenders;
+import dev.portcullis.reputation.store.StateStore;
+import dev.portcullis.reputation.store.StoreUnavailableException;
+import dev.portcullis.reputation.verdict.VerdictPublisher;
+import dev.portcullis.reputation.verdict.VerdictRules;
+import inet.ipaddr.IPAddress;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jboss.logging.Logger;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The heart of the service: turns batches of session events into counts, verdicts and
+ * writes to Infinispan.
+ *
+ * <p>How: everything runs on one thread of its own, so states need no locks and the Kafka
+ * and HTTP threads never wait on it. Per batch: decode every record (unreadable ones are
+ * skipped and counted), read the states the batch needs and this instance does not hold
+ * yet in one {@code getAll}, apply the events in memory, decide verdicts for every subject
+ * touched and send them at once (before the write, so an edge hears of a crossed limit
+ * without waiting for the grid), then write every changed state in one {@code putAll}.
+ * Only then is the batch acknowledged, so Kafka offsets never get ahead of the grid.
+ *
+ * <p>Ownership: events are keyed by client IP, so every event of one IP comes from one
+ * partition, and the consumer group gives each partition to one instance. The states held
+ * here are a cache of the grid for the partitions this instance owns; a rebalance drops
+ * them all (they were written before the batch was acknowledged) and the new owner reads
+ * them back - counts are handed over, not reset. A network's addresses spread over every
+ * partition, so network counts are kept per partition ({@code net:<cidr>#<p>}) and summed
+ * when read; each shard has one writer too.
+ *
+ * <p>Replays (a batch delivered again after a crash or rebalance) are harmless: each state
+ * remembers the offset of the last event it applied (see {@link ClientState#claim}).
+ *
+ * <p>When the grid is away the batch is retried with backoff and the consumer waits:
+ * events stay in Kafka, nothing is dropped, and edges keep enforcing their local limits.
+ */
+@ApplicationScoped
+public class Aggregator {
+
+    private static final Logger LOG = Logger.getLogger(Aggregator.class);
+    private static final int FALLBACK_PARTITIONS = 64;
+
+    @Inject
+    ReputationSettings settings;
+    @Inject
+    ClientStateCodec codec;
+    @Inject
+    StateStore store;
+    @Inject
+    VerdictPublisher publisher;
+    @Inject
+    Clock clock;
+
+    private ScheduledExecutorService thread;
+    private EventCounting counting;
+    private VerdictRules rules;
+    private Cache<String, ClientState> states;
+    /** Subjects with a verdict published by this instance: subject to the key of its state. */
+    private final Map<String, String> live = new HashMap<>();
+    /** Per partition, the IPs to rank at the next offender update: the last candidates and those touched since. */
+    private final Map<Integer, Set<String>> ranked = new HashMap<>();
+    private final Set<Integer> rankedChanged = new HashSet<>();
+    private volatile int partitions;
+    private volatile boolean stopping;
+
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong unreadable = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong storeRetries = new AtomicLong();
+    private volatile long lastBatchMillis;
+
+    void onStart(@Observes StartupEvent ev) {
+        counting = new EventCounting(settings.windows());
+        rules = new VerdictRules(settings);
+        states = Caffeine.newBuilder()
+                .maximumSize(settings.maxTracked())
+                .expireAfterAccess(lifespan())
+                .executor(Runnable::run)
+                .build();
+        thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "reputation-aggregator");
+            t.setDaemon(true);
+            return t;
+        });
+        thread.scheduleWithFixedDelay(this::sweepSafely, 1, 1, TimeUnit.SECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        stopping = true;
+        if (thread != null) {
+            thread.shutdown();
+            try {
+                thread.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Processes a batch on the aggregator thread; completes when its states are in the grid. */
+    public CompletionStage<Void> submit(List<ConsumerRecord<String, byte[]>> records) {
+        return CompletableFuture.runAsync(() -> process(records), thread);
+    }
+
+    /**
+     * Partitions moved: forget every state held (the new owners read them from the grid)
+     * and the verdicts this instance was keeping alive. Waits for the batch in progress.
+     */
+    public void rebalanced(int partitionCount) {
+        if (partitionCount > 0) {
+            partitions = partitionCount;
+        }
+        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+            states.invalidateAll();
+            live.clear();
+            ranked.clear();
+            if (partitions > 0) {
+                try {
+                    store.putAll(Map.of(Subjects.META_PARTITIONS, Integer.toString(partitions).getBytes()),
+                            Duration.ofDays(3650));
+                } catch (StoreUnavailableException e) {
+                    LOG.debugf("partition count not stored: %s", e.getMessage());
+                }
+            }
+        }, thread);
+        try {
+            done.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("rebalance bookkeeping did not finish in time: %s", e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ batch
+
+    private record Item(SessionEvent event, int partition, long offset, String ip, String ipKey, String network, String shardKey,
+                        long atMillis, boolean exempt) {
+    }
+
+    void process(List<ConsumerRecord<String, byte[]>> records) {
+        long now = clock.millis();
+        List<Item> items = new java.util.ArrayList<>(records.size());
+        Map<String, ClientState> batch = new HashMap<>();
+        Set<String> missing = new HashSet<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Item item = item(record, now);
+            if (item == null) {
+                continue;
+            }
+            items.add(item);
+            for (String key : new String[]{item.ipKey, item.shardKey}) {
+                if (!batch.containsKey(key)) {
+                    ClientState held = states.getIfPresent(key);
+                    if (held != null) {
+                        batch.put(key, held);
+                    } else {
+                        missing.add(key);
+                    }
+                }
+            }
+        }
+        if (!missing.isEmpty()) {
+            Map<String, byte[]> loaded = retrying(() -> store.getAll(missing));
+            for (String key : missing) {
+                ClientState s = codec.decode(loaded.get(key));
+                batch.put(key, s);
+                states.put(key, s);
+            }
+        }
+        Map<String, ClientState> dirty = new HashMap<>();
+        Map<String, Item> touched = new LinkedHashMap<>();
+        for (Item item : items) {
+            try {
+                count(item, batch, dirty, touched);
+            } catch (RuntimeException e) {
+                // A bug must not stop ingest for good (a poison batch would come back after
+                // every restart): the event is skipped and counted, the rest of the batch goes on.
+                if (failed.getAndIncrement() % 1_000 == 0) {
+                    LOG.errorf(e, "event for %s at offset %d could not be counted", item.ip, item.offset);
+                }
+            }
+        }
+        finishBatch(batch, dirty, touched, now);
+    }
+
+    private void count(Item item, Map<String, ClientState> batch, Map<String, ClientState> dirty,
+                       Map<String, Item> touched) {
+        {
+            ClientState client = batch.get(item.ipKey);
+            if (client.claim(item.offset)) {
+                counting.apply(client, item.event, item.atMillis);
+                dirty.put(item.ipKey, client);
+                touched.put(item.ipKey, item);
+                ranked.computeIfAbsent(item.partition, p -> new HashSet<>()).add(item.ip);
+                rankedChanged.add(item.partition);
+                applied.incrementAndGet();
+            } else {
+                duplicates.incrementAndGet();
+            }
+            ClientState shard = batch.get(item.shardKey);
+            if (shard.claim(item.offset)) {
+                counting.apply(shard, item.event, item.atMillis);
+                dirty.put(item.shardKey, shard);
+            }
+        }
+    }
+
+    private void finishBatch(Map<String, ClientState> batch, Map<String, ClientState> dirty,
+                             Map<String, Item> touched, long now) {
+        for (ClientState s : dirty.values()) {
+            counting.prune(s, now, settings.sessionMaxAge().toMillis());
+        }
+        for (Item item : touched.values()) {
+            decide(item.ip, item.ipKey, batch.get(item.ipKey), item.exempt, now, dirty);
+        }
+        if (settings.networkLimits().any()) {
+            Map<String, Item> networks = new LinkedHashMap<>();
+            touched.values().forEach(i -> networks.putIfAbsent(i.network, i));
+            for (Item item : networks.values()) {
+                decideNetwork(item, batch.get(item.shardKey), now, dirty);
+            }
+        }
+        write(dirty);
+        batches.incrementAndGet();
+        lastBatchMillis = now;
+    }
+
+    private Item item(ConsumerRecord<String, byte[]> record, long now) {
+        SessionEvent event;
+        try {
+            event = EventCodec.decode(record.value());
+        } catch (UnreadableEventException e) {
+            unreadable(record, e.getMessage());
+            return null;
+        }
+        IPAddress ip = Subjects.ip(event.meta().clientIp());
+        if (ip == null) {
+            unreadable(record, "no client IP address in the event");
+            return null;
+        }
+        String text = Subjects.text(ip);
+        String network = Subjects.network(ip, settings.ipv4Prefix(), settings.ipv6Prefix());
+        long at = event.meta().time() == null ? now : Math.min(event.meta().time().toEpochMilli(), now);
+        InetAddress inet = ip.toInetAddress();
+        return new Item(event, record.partition(), record.offset(), text, Subjects.ipKey(text), network,
+                Subjects.shardKey(network, record.partition()), at, settings.limitExceptions().test(inet));
+    }
+
+    private void unreadable(ConsumerRecord<String, byte[]> record, String why) {
+        if (unreadable.getAndIncrement() % 1_000 == 0) {
+            LOG.warnf("skipping unreadable event at %s-%d offset %d: %s", record.topic(), record.partition(),
+                    record.offset(), why);
+        }
+    }
+
+    // ------------------------------------------------------------------ verdicts
+
+    private void decide(String subject, String key, ClientState s, boolean exempt, long now,
+                        Map<String, ClientState> dirty) {
+        List<Verdict.Entry> next = rules.forClient(s, exempt, now);
+        publishIfChanged(subject, key, s, next, now, dirty);
+    }
+
+    private void decideNetwork(Item item, ClientState ownShard, long now, Map<String, ClientState> dirty) {
+        ClientState sum = codec.newState();
+        int p = partitions > 0 ? partitions : FALLBACK_PARTITIONS;
+        Set<String> others = new HashSet<>();
+        for (int i = 0; i < p; i++) {
+            String key = Subjects.shardKey(item.network, i);
+            if (key.equals(item.shardKey)) {
+                continue;
+            }
+            ClientState held = states.getIfPresent(key);
+            if (held != null) {
+                sum.addCounts(held);
+            } else {
+                others.add(key);
+            }
+        }
+        try {
+            store.getAll(others).values().forEach(b -> sum.addCounts(codec.decode(b)));
+        } catch (StoreUnavailableException e) {
+            return; // decided again with the next event of this network
+        }
+        sum.addCounts(ownShard);
+        publishIfChanged(item.network, item.shardKey, ownShard, rules.forNetwork(sum, now), now, dirty);
+    }
+
+    private void publishIfChanged(String subject, String key, ClientState s, List<Verdict.Entry> next, long now,
+                                  Map<String, ClientState> dirty) {
+        if (VerdictRules.changed(s.verdict(), next, now) && publisher.publish(subject, next, now)) {
+            s.verdict(next);
+            dirty.put(key, s);
+        }
+        if (next.isEmpty()) {
+            live.remove(subject);
+        } else {
+            live.put(subject, key);
+        }
+    }
+
+    /**
+     * Once a second: verdicts this instance published are re-decided with the clock moved
+     * on, so a rate verdict is tombstoned when it runs out and a connection-count verdict is
+     * renewed while the sessions stay open.
+     */
+    private void sweepSafely() {
+        try {
+            sweep();
+            rankOffenders();
+        } catch (RuntimeException e) {
+            LOG.debugf("verdict sweep deferred: %s", e.toString());
+        }
+    }
+
+    void sweep() {
+        if (live.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        Map<String, ClientState> dirty = new HashMap<>();
+        for (Map.Entry<String, String> e : List.copyOf(live.entrySet())) {
+            String subject = e.getKey();
+            ClientState s = states.getIfPresent(e.getValue());
+            if (s == null) {
+                live.remove(subject); // evicted: its entries expire on their own at the edges
+                continue;
+            }
+            counting.prune(s, now, settings.sessionMaxAge().toMillis());
+            IPAddress ip = Subjects.ip(subject);
+            if (ip != null) {
+                decide(subject, e.getValue(), s, settings.limitExceptions().test(ip.toInetAddress()), now, dirty);
+            } else {
+                // a network: its own shard's view decides when its entries have run out
+                List<Verdict.Entry> still = s.verdict().stream()
+                        .filter(v -> v.activeAt(java.time.Instant.ofEpochMilli(now))).toList();
+                publishIfChanged(subject, e.getValue(), s, still, now, dirty);
+            }
+        }
+        write(dirty);
+    }
+
+    /** Stores each changed partition's worst offenders (see {@link Offenders}). */
+    void rankOffenders() {
+        if (rankedChanged.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        Map<String, byte[]> lists = new HashMap<>();
+        for (Integer partition : List.copyOf(rankedChanged)) {
+            Map<String, ClientState> candidates = new HashMap<>();
+            for (String ip : ranked.getOrDefault(partition, Set.of())) {
+                ClientState s = states.getIfPresent(Subjects.ipKey(ip));
+                if (s != null) {
+                    candidates.put(ip, s);
+                }
+            }
+            List<Offenders.Candidate> top = Offenders.rank(candidates, settings.windows(), now);
+            Set<String> keep = new HashSet<>();
+            top.forEach(c -> keep.add(c.ip()));
+            ranked.put(partition, keep);
+            lists.put(Subjects.topKey(partition), Offenders.encode(top));
+        }
+        try {
+            store.putAll(lists, lifespan());
+            rankedChanged.clear();
+        } catch (StoreUnavailableException e) {
+            LOG.debugf("offender lists not stored: %s", e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ grid
+
+    private void write(Map<String, ClientState> dirty) {
+        if (dirty.isEmpty()) {
+            return;
+        }
+        Map<String, byte[]> encoded = new HashMap<>(dirty.size() * 2);
+        dirty.forEach((k, s) -> encoded.put(k, codec.encode(s)));
+        retrying(() -> {
+            store.putAll(encoded, lifespan());
+            return null;
+        });
+    }
+
+    /** How long the grid keeps a state after its last write: past every window and memory. */
+    Duration lifespan() {
+        Duration longest = settings.longestWindow().length();
+        Duration keep = longest.compareTo(settings.errorMemory()) > 0 ? longest : settings.errorMemory();
+        return keep.plus(settings.longestWindow().granularity()).plusMinutes(1);
+    }
+
+    private <T> T retrying(java.util.function.Supplier<T> op) {
+        long backoff = 100;
+        while (true) {
+            try {
+                return op.get();
+            } catch (StoreUnavailableException e) {
+                if (stopping) {
+                    throw e;
+                }
+                storeRetries.incrementAndGet();
+                try {
+                    Thread.sleep(backoff); // the aggregator's own thread: the consumer waits, events stay in Kafka
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ figures
+
+    public long applied() {
+        return applied.get();
+    }
+
+    public long duplicates() {
+        return duplicates.get();
+    }
+
+    public long unreadable() {
+        return unreadable.get();
+    }
+
+    public long failed() {
+        return failed.get();
+    }
+
+    public long batches() {
+        return batches.get();
+    }
+
+    public long storeRetries() {
+        return storeRetries.get();
+    }
+
+    public long tracked() {
+        return states == null ? 0 : states.estimatedSize();
+    }
+
+    public long lastBatchMillis() {
+        return lastBatchMillis;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+}

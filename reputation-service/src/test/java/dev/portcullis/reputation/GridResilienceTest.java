@@ -1,0 +1,88 @@
+package dev.portcullis.reputation;
+
+import dev.portcullis.reputation.ingest.Aggregator;
+import dev.portcullis.testkit.InfinispanCluster;
+import dev.portcullis.testkit.InfinispanResource;
+import dev.portcullis.testkit.KafkaResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * Counts live in the clustered grid, not in the service: they survive the loss of an
+ * Infinispan node, and a partition handover (what a restart or a rebalance does to this
+ * instance) continues the counts rather than starting again from zero.
+ */
+@QuarkusTest
+@WithTestResource(KafkaResource.class)
+@WithTestResource(value = InfinispanResource.class,
+        initArgs = @ResourceArg(name = InfinispanResource.CACHES_ARG, value = "portcullis-reputation"))
+@WithTestResource(ReputationTestResource.class)
+class GridResilienceTest {
+
+    static Events events;
+
+    @Inject
+    Aggregator aggregator;
+
+    @BeforeAll
+    static void producer() {
+        events = new Events();
+    }
+
+    @AfterAll
+    static void closeProducer() {
+        events.close();
+    }
+
+    @Test
+    void countsSurviveTheLossOfOneGridNodeAndIngestGoesOn() {
+        String ip = "127.30.0.1";
+        for (int i = 0; i < 4; i++) {
+            events.delivered("edge-a", ip);
+        }
+        ReputationApiTest.awaitCount(ip, "600s", "delivered", 4);
+        InfinispanCluster grid = InfinispanCluster.shared();
+        grid.stopNode(0);
+        try {
+            aggregator.rebalanced(0); // forget the in-memory copy: what follows comes from the grid
+            ReputationApiTest.get("/api/v1/reputation/" + ip).then().statusCode(200)
+                    .body("windows.'600s'.counts.delivered", equalTo(4));
+            events.delivered("edge-b", ip);
+            ReputationApiTest.awaitCount(ip, "600s", "delivered", 5);
+            ReputationApiTest.awaitCount(ip, "600s", "connections", 5);
+        } finally {
+            grid.startNode(0);
+        }
+        // And with the node back (the other one now stopped), nothing went missing.
+        grid.stopNode(1);
+        try {
+            aggregator.rebalanced(0);
+            ReputationApiTest.get("/api/v1/reputation/" + ip).then().statusCode(200)
+                    .body("windows.'600s'.counts.delivered", equalTo(5));
+        } finally {
+            grid.startNode(1);
+        }
+    }
+
+    @Test
+    void aHandoverContinuesTheCountsInsteadOfResettingThem() {
+        String ip = "127.30.0.2";
+        for (int i = 0; i < 3; i++) {
+            events.open("edge-a", ip);
+        }
+        ReputationApiTest.awaitCount(ip, "60s", "connections", 3);
+        aggregator.rebalanced(0);
+        for (int i = 0; i < 2; i++) {
+            events.open("edge-b", ip);
+        }
+        ReputationApiTest.awaitCount(ip, "60s", "connections", 5);
+        ReputationApiTest.get("/api/v1/reputation/" + ip).then().body("openSessions", equalTo(5));
+    }
+}
