@@ -3,6 +3,7 @@ package dev.portcullis.reputation;
 import dev.portcullis.reputation.ingest.Aggregator;
 import dev.portcullis.testkit.InfinispanCluster;
 import dev.portcullis.testkit.InfinispanResource;
+import dev.portcullis.testkit.KafkaBroker;
 import dev.portcullis.testkit.KafkaResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -12,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 /**
@@ -69,6 +72,46 @@ class GridResilienceTest {
         } finally {
             grid.startNode(1);
         }
+    }
+
+    @Test
+    void withTheWholeGridGoneQueriesGet503AndIngestResumesWhenItIsBack() {
+        InfinispanCluster grid = InfinispanCluster.shared();
+        grid.stopNode(0);
+        grid.stopNode(1);
+        try {
+            ReputationApiTest.get("/api/v1/reputation/127.30.0.3").then().statusCode(503)
+                    .header("Retry-After", equalTo("5"))
+                    .body("error", containsString("Infinispan"));
+            given().get("/q/health/ready").then().statusCode(503);
+            events.open("edge-a", "127.30.0.3"); // waits in Kafka while the grid is away
+        } finally {
+            grid.startNode(0);
+            grid.startNode(1);
+        }
+        ReputationApiTest.awaitCount("127.30.0.3", "60s", "connections", 1);
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void aBrokerThatVanishesStopsNothingButIngestWhichResumes() {
+        String ip = "127.30.0.4";
+        events.open("edge-a", ip);
+        ReputationApiTest.awaitCount(ip, "60s", "connections", 1);
+        KafkaBroker broker = KafkaBroker.shared();
+        broker.stop();
+        try {
+            // The API answers from the grid without Kafka.
+            ReputationApiTest.get("/api/v1/reputation/" + ip).then().statusCode(200)
+                    .body("windows.'60s'.counts.connections", equalTo(1));
+            given().get("/q/health/ready").then().statusCode(200);
+        } finally {
+            broker.restart();
+        }
+        events.close();
+        events = new Events();
+        events.open("edge-b", ip);
+        ReputationApiTest.awaitCount(ip, "60s", "connections", 2);
     }
 
     @Test

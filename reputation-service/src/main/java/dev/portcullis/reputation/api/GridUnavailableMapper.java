@@ -17,8 +17,12 @@ public class GridUnavailableMapper {
 
     @ServerExceptionMapper({HotRodClientException.class, StoreUnavailableException.class, CompletionException.class,
             IllegalStateException.class})
-    public Response unavailable(Exception e) {
+    public Response map(Exception e) {
         LOG.debugf("query failed: %s", e.toString());
+        return unavailable();
+    }
+
+    static Response unavailable() {
         return Response.status(Response.Status.SERVICE_UNAVAILABLE)
                 .header("Retry-After", "5")
                 .type(MediaType.APPLICATION_JSON_TYPE)

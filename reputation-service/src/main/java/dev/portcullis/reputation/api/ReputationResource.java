@@ -38,6 +38,8 @@ import java.util.concurrent.CompletionStage;
 @SecurityRequirement(name = "token")
 public class ReputationResource {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ReputationResource.class);
+
     @Inject
     ReputationQueries queries;
     @Inject
@@ -56,7 +58,7 @@ public class ReputationResource {
         if (address == null) {
             return bad("not an IP address: " + printable(ip));
         }
-        return queries.client(address).thenApply(v -> Response.ok(v).build());
+        return answer(queries.client(address));
     }
 
     @GET
@@ -81,7 +83,7 @@ public class ReputationResource {
             return bad("/" + prefix + " spans more than " + (1 << ReputationQueries.MAX_SUBNET_BITS) + " /" + kept
                     + " networks; ask for /" + (kept - ReputationQueries.MAX_SUBNET_BITS) + " or longer");
         }
-        return queries.network(block).thenApply(v -> Response.ok(v).build());
+        return answer(queries.network(block));
     }
 
     @GET
@@ -114,7 +116,7 @@ public class ReputationResource {
             return bad("unknown window " + printable(window) + "; configured: "
                     + String.join(", ", settings.windows().stream().map(s -> s.name()).toList()));
         }
-        return queries.top(n, order, w).thenApply(v -> Response.ok(v).build());
+        return answer(queries.top(n, order, w));
     }
 
     /** A window by its name ({@code 600s}) or any equal length ({@code 10m}). */
@@ -129,6 +131,17 @@ public class ReputationResource {
         } catch (RuntimeException e) {
             return -1;
         }
+    }
+
+    /** 200 with the view, or 503 with a reason when the grid did not answer (never a stack trace). */
+    private static CompletionStage<Response> answer(CompletionStage<?> query) {
+        return query.handle((view, failure) -> {
+            if (failure == null) {
+                return Response.ok(view).build();
+            }
+            LOG.debugf("query failed: %s", failure.toString());
+            return GridUnavailableMapper.unavailable();
+        });
     }
 
     private static CompletionStage<Response> bad(String why) {

@@ -18,7 +18,7 @@ import dev.portcullis.reputation.verdict.VerdictPublisher;
 import dev.portcullis.reputation.verdict.VerdictRules;
 import inet.ipaddr.IPAddress;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -104,7 +104,9 @@ public class Aggregator {
     private final AtomicLong storeRetries = new AtomicLong();
     private volatile long lastBatchMillis;
 
-    void onStart(@Observes StartupEvent ev) {
+    /** Built when first used (the Kafka connector may hand over partitions before start-up events run). */
+    @PostConstruct
+    void init() {
         counting = new EventCounting(settings.windows());
         rules = new VerdictRules(settings);
         states = Caffeine.newBuilder()
