@@ -36,9 +36,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -147,23 +150,34 @@ public class Aggregator {
         if (partitionCount > 0) {
             partitions = partitionCount;
         }
-        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
-            states.invalidateAll();
-            live.clear();
-            ranked.clear();
-            if (partitions > 0) {
-                try {
-                    store.putAll(Map.of(Subjects.META_PARTITIONS, Integer.toString(partitions).getBytes()),
-                            Duration.ofDays(3650));
-                } catch (StoreUnavailableException e) {
-                    LOG.debugf("partition count not stored: %s", e.getMessage());
-                }
-            }
-        }, thread);
+        CompletableFuture<Void> done;
+        try {
+            done = CompletableFuture.runAsync(this::handOver, thread);
+        } catch (RejectedExecutionException e) {
+            return; // shutting down: the consumer gives its partitions back, nothing to hand over
+        }
         try {
             done.get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warnf("rebalance bookkeeping did not finish in time: %s", e.toString());
+        } catch (ExecutionException e) {
+            LOG.debugf("rebalance bookkeeping failed: %s", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (TimeoutException e) {
+            LOG.warnf("rebalance bookkeeping did not finish in 30 s (the grid is slow or away)");
+        }
+    }
+
+    private void handOver() {
+        states.invalidateAll();
+        live.clear();
+        ranked.clear();
+        if (partitions > 0) {
+            try {
+                store.putAll(Map.of(Subjects.META_PARTITIONS, Integer.toString(partitions).getBytes(
+                        java.nio.charset.StandardCharsets.US_ASCII)), Duration.ofDays(3650));
+            } catch (StoreUnavailableException e) {
+                LOG.debugf("partition count not stored: %s", e.getMessage());
+            }
         }
     }
 
