@@ -1,5 +1,6 @@
 package dev.portcullis.edge;
 
+import dev.portcullis.edge.cluster.VerdictConsumer;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.config.EdgeSettingsLoader;
 import dev.portcullis.edge.defence.LocalAnvil;
@@ -32,8 +33,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts the edge: reads {@code main.cf} (failing start-up with file, line, parameter and
- * value when something is wrong), builds the shared session services, and binds the SMTP
- * port. On shutdown (SIGTERM) it drains sessions for {@code portcullis.drain-timeout}.
+ * value when something is wrong), builds the shared session services (with the cluster-wide
+ * verdict table that {@link VerdictConsumer} fills from the bus), and binds the SMTP port.
+ * On shutdown (SIGTERM) it drains sessions for {@code portcullis.drain-timeout}.
  */
 @ApplicationScoped
 public class EdgeApplication {
@@ -48,6 +50,8 @@ public class EdgeApplication {
     EventPublisher publisher;
     @Inject
     EdgeSettingsLoader loader;
+    @Inject
+    VerdictConsumer verdicts;
 
     @ConfigProperty(name = "portcullis.smtp-port", defaultValue = "2525")
     int smtpPort;
@@ -80,6 +84,7 @@ public class EdgeApplication {
                 new TarpitPolicy(settings.errorSleepTime(), settings.softErrorLimit(), settings.hardErrorLimit(),
                         settings.tarpitEscalation(), settings.tarpitMaxDelay()),
                 new LocalAnvil(settings.anvil(), anvilMaxClients, System::nanoTime),
+                verdicts.table(),
                 new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
                         settings.relayDomain()),
                 nextHop, publisher::publish, mailLog, metrics, Clock.systemUTC());

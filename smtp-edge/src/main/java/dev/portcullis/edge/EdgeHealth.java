@@ -1,5 +1,6 @@
 package dev.portcullis.edge;
 
+import dev.portcullis.edge.cluster.VerdictConsumer;
 import dev.portcullis.edge.events.EventPublisher;
 import io.smallrye.health.api.Wellness;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * Health of the edge. Readiness is about SMTP only: an edge whose Kafka is gone still
  * serves mail on its local limits, so taking it out of the load balancer would turn a bus
  * outage into a mail outage. The bus state is reported in the check's data (and in metrics)
- * as {@code degraded}, with the event counters, so operators see it.
+ * as {@code degraded}, with the event counters, so operators see it; so are the cluster-wide
+ * verdicts this edge holds and the verdict records it could not read. Readiness never waits
+ * for the verdicts either: until they arrive the edge enforces its local limits.
  */
 @ApplicationScoped
 public class EdgeHealth {
@@ -25,6 +28,8 @@ public class EdgeHealth {
     EdgeApplication application;
     @Inject
     EventPublisher publisher;
+    @Inject
+    VerdictConsumer verdicts;
 
     @Readiness
     HealthCheck smtpReady() {
@@ -54,7 +59,11 @@ public class EdgeHealth {
                 .withData("eventsPublished", publisher.published())
                 .withData("eventsDropped", publisher.dropped())
                 .withData("eventsFailed", publisher.failed())
-                .withData("eventsInFlight", publisher.inFlight());
+                .withData("eventsInFlight", publisher.inFlight())
+                .withData("verdicts", verdicts.table().size())
+                .withData("verdictsRead", verdicts.read())
+                .withData("verdictsUnreadable", verdicts.unreadable())
+                .withData("verdictsEvicted", verdicts.table().evicted());
         String failure = publisher.lastFailure();
         if (failure != null) {
             b.withData("lastFailure", failure.length() > 200 ? failure.substring(0, 200) : failure);

@@ -18,6 +18,7 @@ public final class EdgeMetrics {
     private final Counter accepted;
     private final Counter errors;
     private final Counter tarpitDelays;
+    private final Counter carriedErrorSessions;
 
     public EdgeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -27,6 +28,7 @@ public final class EdgeMetrics {
         accepted = registry.counter("portcullis.edge.messages.accepted");
         errors = registry.counter("portcullis.edge.errors");
         tarpitDelays = registry.counter("portcullis.edge.tarpit.delays");
+        carriedErrorSessions = registry.counter("portcullis.edge.cluster.carried.errors");
     }
 
     public AtomicInteger activeSessions() {
@@ -59,5 +61,15 @@ public final class EdgeMetrics {
 
     void limit(String parameter) {
         registry.counter("portcullis.edge.limits", "limit", parameter).increment();
+    }
+
+    /** A connection, MAIL or RCPT refused because of a cluster-wide verdict on {@code parameter}. */
+    void clusterRefusal(String parameter) {
+        registry.counter("portcullis.edge.cluster.refusals", "limit", parameter).increment();
+    }
+
+    /** A session that started with errors carried over from the client's earlier sessions. */
+    void carriedErrors() {
+        carriedErrorSessions.increment();
     }
 }

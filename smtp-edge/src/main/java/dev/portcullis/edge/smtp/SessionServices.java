@@ -1,5 +1,6 @@
 package dev.portcullis.edge.smtp;
 
+import dev.portcullis.edge.cluster.ClusterVerdicts;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.defence.LocalAnvil;
 import dev.portcullis.edge.defence.RelayPolicy;
@@ -15,14 +16,16 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * What every session on this edge shares: settings, the defences, the next hop, the event
- * and log sinks, and the metrics. Built once at start-up; all members are thread-safe.
+ * What every session on this edge shares: settings, the defences (the local tarpit and
+ * anvil, the cluster-wide verdicts read from the bus), the next hop, the event and log sinks,
+ * and the metrics. Built once at start-up; all members are thread-safe.
  */
 public record SessionServices(
         Vertx vertx,
         EdgeSettings settings,
         TarpitPolicy tarpit,
         LocalAnvil anvil,
+        ClusterVerdicts verdicts,
         RelayPolicy relay,
         NextHopClient nextHop,
         Consumer<SessionEvent> events,

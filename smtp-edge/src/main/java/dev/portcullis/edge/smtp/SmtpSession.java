@@ -4,6 +4,7 @@ import dev.portcullis.edge.protocol.Untrusted;
 
 import dev.portcullis.edge.protocol.SmtpReply;
 
+import dev.portcullis.edge.cluster.ClusterVerdicts;
 import dev.portcullis.edge.config.BareNewlinePolicy;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.defence.LocalAnvil;
@@ -11,6 +12,7 @@ import dev.portcullis.edge.defence.RelayPolicy;
 import dev.portcullis.edge.log.MailLog;
 import dev.portcullis.edge.relay.ProxySession;
 import dev.portcullis.events.SessionEvent;
+import dev.portcullis.events.Verdict;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -38,6 +40,18 @@ import java.util.Locale;
  * limit the session gets "421 ... too many errors" and is closed. A delivered message resets
  * the count.
  *
+ * <p>Cluster-wide verdicts ({@link ClusterVerdicts}, read from {@code portcullis.verdicts})
+ * are a layer over the local floor: {@link LocalAnvil} is asked first and always counts, then
+ * a verdict on the client's IP or on a network containing it refuses the connection (connection
+ * count or rate, with the local anvil's 421), MAIL (message rate, 450) or RCPT (recipient rate,
+ * 450) exactly as the local limit would, logged with "(cluster-wide)". Clients in
+ * {@code smtpd_client_event_limit_exceptions} are exempt from those, as from anvil. Errors
+ * carried over from the client's earlier sessions ({@link Verdict#CARRIED_ERRORS}) apply to
+ * every client: the session starts with that error count, at most one below the hard limit,
+ * so its replies after the greeting are tarpitted and its next error past the hard limit ends
+ * it. A verdict is looked at only at those checks: one that arrives mid-session applies at the
+ * session's next connect, MAIL or RCPT, never by cutting the session.
+ *
  * <p>Before-queue proxy: a next-hop connection is opened at MAIL, every accepted RCPT is
  * forwarded and the next hop's answer is what the client sees, the message is streamed as it
  * arrives (with a Received header), and the client's 250 is the next hop's 250. Any failure
@@ -52,6 +66,8 @@ final class SmtpSession {
     private static final int LOG_TEXT = 100;
     /** How long a closing session may take to flush its last reply before it is cut off. */
     private static final long CLOSE_GRACE_MILLIS = 5_000;
+    /** Marks a limit warning in the mail log as a cluster verdict's, not this edge's anvil's. */
+    private static final String CLUSTER_WIDE = " (cluster-wide)";
 
     private enum State { COMMAND, DATA, CLOSING, CLOSED }
 
@@ -86,6 +102,10 @@ final class SmtpSession {
     private long idleTimer = -1;
     private long lastActivityNanos = System.nanoTime();
     private boolean anvilCounted;
+    /** In {@code smtpd_client_event_limit_exceptions}: no anvil limit, local or cluster-wide. */
+    private boolean anvilExempt;
+    /** Errors this session started with, carried over by a cluster verdict (not its own). */
+    private int carriedErrors;
     private boolean tarpitted;
     private String endReason = "lost";
 
@@ -147,17 +167,32 @@ final class SmtpSession {
         services.log().smtpd("connect from " + clientLog);
         publish(new SessionEvent.Connect(meta(), clientPort, String.valueOf(socket.localAddress())));
 
+        anvilExempt = services.anvil().exempt(clientAddress);
         LocalAnvil.Exceeded over = services.anvil().connect(clientAddress, clientIp);
         anvilCounted = true;
+        String scope = "";
         if (over != null) {
             limitHit(over);
+        } else {
+            // The local floor let it through: the cluster-wide layer may still refuse it.
+            ClusterVerdicts.Match cluster = clusterLimit(Verdict.CONNECTION_COUNT);
+            if (cluster == null) {
+                cluster = clusterLimit(Verdict.CONNECTION_RATE);
+            }
+            if (cluster != null) {
+                over = clusterLimitHit(cluster);
+                scope = CLUSTER_WIDE;
+            }
+        }
+        if (over != null) {
             String what = over.parameter().contains("rate") ? "Connection rate" : "Connection concurrency";
             services.log().smtpd("warning: " + what + " limit exceeded: " + over.value() + " from " + clientLog
-                    + " for service smtp");
+                    + " for service smtp" + scope);
             endReason = "limit";
             reply(Replies.tooManyConnections(settings.myhostname(), clientIp), false, "CONNECT");
             return;
         }
+        carryErrors();
         sendNow(Replies.greeting(settings.smtpdBanner()));
         armIdleTimer();
     }
@@ -204,8 +239,10 @@ final class SmtpSession {
             services.log().smtpd("lost connection after " + lostStage + " from " + clientLog);
         }
         services.log().smtpd("disconnect from " + clientLog + counts.render());
+        // The errors this session made itself: carried ones were counted by the sessions that made them.
         publish(new SessionEvent.Disconnect(meta(), endReason,
-                Duration.ofNanos(System.nanoTime() - startNanos).toMillis(), errorCount, messages, counts.asMap()));
+                Duration.ofNanos(System.nanoTime() - startNanos).toMillis(), Math.max(0, errorCount - carriedErrors),
+                messages, counts.asMap()));
     }
 
     private void close() {
@@ -489,10 +526,19 @@ final class SmtpSession {
         }
         String sender = Untrusted.printable(path.address(), 320);
         LocalAnvil.Exceeded over = services.anvil().message(clientAddress, clientIp);
+        String scope = "";
         if (over != null) {
             limitHit(over);
+        } else {
+            ClusterVerdicts.Match cluster = clusterLimit(Verdict.MESSAGE_RATE);
+            if (cluster != null) {
+                over = clusterLimitHit(cluster);
+                scope = CLUSTER_WIDE;
+            }
+        }
+        if (over != null) {
             services.log().smtpd("warning: Message delivery request rate limit exceeded: " + over.value()
-                    + " from " + clientLog + " for service smtp");
+                    + " from " + clientLog + " for service smtp" + scope);
             reject("MAIL", Replies.tooMuchMail(clientIp), over.parameter(), sender, null);
             return;
         }
@@ -525,10 +571,19 @@ final class SmtpSession {
         // As smtpd's rcpt_cmd: the rate is counted right after the syntax check, so refused
         // relay probes count too.
         LocalAnvil.Exceeded over = services.anvil().recipient(clientAddress, clientIp);
+        String scope = "";
         if (over != null) {
             limitHit(over);
+        } else {
+            ClusterVerdicts.Match cluster = clusterLimit(Verdict.RECIPIENT_RATE);
+            if (cluster != null) {
+                over = clusterLimitHit(cluster);
+                scope = CLUSTER_WIDE;
+            }
+        }
+        if (over != null) {
             services.log().smtpd("warning: Recipient address rate limit exceeded: " + over.value()
-                    + " from " + clientLog + " for service smtp");
+                    + " from " + clientLog + " for service smtp" + scope);
             reject("RCPT", Replies.tooManyRecipientsFrom(clientIp), over.parameter(), tx.sender, recipient);
             return;
         }
@@ -911,8 +966,9 @@ final class SmtpSession {
                 services.metrics().accepted();
                 publish(new SessionEvent.Accepted(meta(), t.sender, t.recipients, size,
                         Untrusted.printable(r.code() + " " + r.text(), 200)));
-                // A delivered message wipes the slate, as in Postfix.
+                // A delivered message wipes the slate, as in Postfix (carried errors too).
                 errorCount = 0;
+                carriedErrors = 0;
                 junkCount = 0;
                 if (tarpitted) {
                     tarpitted = false;
@@ -1096,6 +1152,40 @@ final class SmtpSession {
     private void limitHit(LocalAnvil.Exceeded over) {
         services.metrics().limit(over.parameter());
         publish(new SessionEvent.Limit(meta(), over.parameter(), over.value(), over.limit()));
+    }
+
+    /** A cluster-wide anvil verdict in force for this client, or null (also for exempt clients). */
+    private ClusterVerdicts.Match clusterLimit(String limit) {
+        return anvilExempt ? null : services.verdicts().find(clientAddress, limit);
+    }
+
+    /**
+     * Counts and publishes a refusal by a cluster verdict (a LIMIT event with the verdict's
+     * value and configured limit, as for a local one); returns it as a limit hit.
+     */
+    private LocalAnvil.Exceeded clusterLimitHit(ClusterVerdicts.Match cluster) {
+        Verdict.Entry e = cluster.entry();
+        LocalAnvil.Exceeded over = new LocalAnvil.Exceeded(e.limit(), e.value(), e.configured());
+        services.metrics().clusterRefusal(e.limit());
+        limitHit(over);
+        return over;
+    }
+
+    /**
+     * Errors carried over from the client's earlier sessions (on any edge): the session starts
+     * with them, capped one below {@code smtpd_hard_error_limit} so that it still gets to make
+     * one more error before the 421. Postfix's error limits apply to every client, so this
+     * does too.
+     */
+    private void carryErrors() {
+        ClusterVerdicts.Match carried = services.verdicts().find(clientAddress, Verdict.CARRIED_ERRORS);
+        if (carried == null || carried.entry().value() <= 0) {
+            return;
+        }
+        int cap = Math.max(0, services.tarpit().hardLimit() - 1);
+        carriedErrors = (int) Math.min(carried.entry().value(), cap);
+        errorCount = carriedErrors;
+        services.metrics().carriedErrors();
     }
 
     private void abortTransaction() {

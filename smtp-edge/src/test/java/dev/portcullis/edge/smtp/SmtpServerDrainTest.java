@@ -1,5 +1,6 @@
 package dev.portcullis.edge.smtp;
 
+import dev.portcullis.edge.cluster.ClusterVerdicts;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.config.EdgeSettingsLoader;
 import dev.portcullis.edge.defence.LocalAnvil;
@@ -59,6 +60,7 @@ class SmtpServerDrainTest {
                 new TarpitPolicy(settings.errorSleepTime(), settings.softErrorLimit(), settings.hardErrorLimit(), false,
                         Duration.ofSeconds(30)),
                 new LocalAnvil(settings.anvil(), 1000, System::nanoTime),
+                new ClusterVerdicts(Clock.systemUTC(), 1000),
                 new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
                         settings.relayDomain()),
                 new NextHopClient(vertx, NextHop.parseList(settings.nextHops()), Duration.ofSeconds(5), "drain.example",

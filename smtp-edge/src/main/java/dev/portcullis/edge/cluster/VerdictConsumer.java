@@ -1,0 +1,183 @@
+package dev.portcullis.edge.cluster;
+
+import dev.portcullis.edge.protocol.Untrusted;
+import dev.portcullis.events.UnreadableEventException;
+import dev.portcullis.events.Verdict;
+import dev.portcullis.events.VerdictCodec;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Reads {@code portcullis.verdicts} (channel {@code verdicts}) into this edge's
+ * {@link ClusterVerdicts}.
+ *
+ * <p>Every edge reads every partition from the beginning at every start: the channel's
+ * consumer group is new per start ({@code group.id} ends in {@code ${quarkus.uuid}}),
+ * {@code auto.offset.reset=earliest}, and nothing is committed. The topic is compacted, so
+ * that replay is the live verdicts plus a bounded tail.
+ *
+ * <p>Degrade, never stop: the channel has no health check (a bus outage must not take the
+ * edge out of the load balancer), the consumer retries the broker for ever, and a record that
+ * cannot be read (not JSON, newer schema, bad subject) is skipped, counted and logged (the
+ * first and then every thousandth), never allowed to stop the channel
+ * ({@code failure-strategy=ignore} as a second guard). A tombstone removes the subject.
+ *
+ * <p>Records are applied on a worker thread ({@link Blocking}, in order), never the event
+ * loop; the table's lookups are what the SMTP sessions do on the event loop. A daemon thread
+ * sweeps expired subjects every {@code portcullis.verdicts.sweep-interval}.
+ */
+@ApplicationScoped
+public class VerdictConsumer {
+
+    private static final Logger LOG = Logger.getLogger(VerdictConsumer.class);
+
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "portcullis.verdicts.max-subjects", defaultValue = "1000000")
+    int maxSubjects;
+    @ConfigProperty(name = "portcullis.verdicts.sweep-interval", defaultValue = "30s")
+    Duration sweepInterval;
+
+    private ClusterVerdicts table;
+    private ScheduledExecutorService sweeper;
+    private final AtomicLong read = new AtomicLong();
+    private final AtomicLong unreadable = new AtomicLong();
+    private final AtomicLong tombstones = new AtomicLong();
+    private volatile String lastUnreadable;
+
+    @PostConstruct
+    void init() {
+        table = new ClusterVerdicts(Clock.systemUTC(), maxSubjects);
+        Gauge.builder("portcullis.edge.verdicts.active", table, ClusterVerdicts::size)
+                .description("cluster-wide verdict subjects (IPs and networks) this edge holds").register(registry);
+        FunctionCounter.builder("portcullis.edge.verdicts.read", read, AtomicLong::get)
+                .description("verdict records read from the bus, tombstones and unreadable ones included")
+                .register(registry);
+        FunctionCounter.builder("portcullis.edge.verdicts.unreadable", unreadable, AtomicLong::get)
+                .description("verdict records skipped because they could not be read").register(registry);
+        FunctionCounter.builder("portcullis.edge.verdicts.evicted", table, ClusterVerdicts::evicted)
+                .description("verdict subjects dropped to keep the table within portcullis.verdicts.max-subjects")
+                .register(registry);
+        FunctionCounter.builder("portcullis.edge.verdicts.expired", table, ClusterVerdicts::expired)
+                .description("verdict subjects swept because none of their entries was in force any more")
+                .register(registry);
+    }
+
+    void start(@Observes StartupEvent ev) {
+        if (sweepInterval.isNegative() || sweepInterval.isZero()) {
+            throw new IllegalStateException("portcullis.verdicts.sweep-interval must be positive, not "
+                    + sweepInterval);
+        }
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "verdict-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = sweepInterval.toMillis();
+        sweeper.scheduleWithFixedDelay(this::sweep, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+    }
+
+    private void sweep() {
+        try {
+            table.sweep();
+        } catch (RuntimeException e) {
+            LOG.warnf("sweeping expired verdicts failed: %s", e.toString());
+        }
+    }
+
+    /** One record of {@code portcullis.verdicts}. */
+    @Incoming("verdicts")
+    @Blocking
+    public void consume(ConsumerRecord<String, byte[]> record) {
+        read.incrementAndGet();
+        try {
+            apply(record.key(), record.value());
+        } catch (UnreadableEventException e) {
+            skipped(record, e.getMessage());
+        } catch (RuntimeException e) {
+            // Whatever went wrong with one record must not stop the channel.
+            skipped(record, e.toString());
+        }
+    }
+
+    /** Applies one record (key, value; {@code value == null} is a tombstone). */
+    void apply(String key, byte[] value) throws UnreadableEventException {
+        if (value == null) {
+            if (key == null) {
+                throw new UnreadableEventException("a tombstone without a key");
+            }
+            tombstones.incrementAndGet();
+            applyTo(key, null);
+            return;
+        }
+        Verdict verdict = VerdictCodec.decode(value);
+        applyTo(key != null ? key : verdict.subject(), verdict);
+    }
+
+    private void applyTo(String subject, Verdict verdict) throws UnreadableEventException {
+        try {
+            table.apply(subject, verdict);
+        } catch (IllegalArgumentException e) {
+            throw new UnreadableEventException("subject " + Untrusted.printable(subject, 60) + ": " + e.getMessage());
+        }
+    }
+
+    private void skipped(ConsumerRecord<String, byte[]> record, String reason) {
+        long n = unreadable.incrementAndGet();
+        String what = record.topic() + "-" + record.partition() + "@" + record.offset() + " key "
+                + (record.key() == null ? "(none)" : Untrusted.printable(record.key(), 60)) + ": "
+                + Untrusted.printable(String.valueOf(reason), 200);
+        lastUnreadable = what;
+        if (n == 1 || n % 1000 == 0) {
+            LOG.warnf("skipping unreadable verdict record %s (%d skipped so far)", what, n);
+        }
+    }
+
+    /** The table the SMTP sessions consult. */
+    public ClusterVerdicts table() {
+        return table;
+    }
+
+    public long read() {
+        return read.get();
+    }
+
+    public long unreadable() {
+        return unreadable.get();
+    }
+
+    public long tombstones() {
+        return tombstones.get();
+    }
+
+    /** Where and why the last unreadable record was skipped, or null. */
+    public String lastUnreadable() {
+        return lastUnreadable;
+    }
+}
