@@ -3,6 +3,7 @@ package dev.portcullis.edge.config;
 import dev.portcullis.edge.defence.RelayPolicy;
 import dev.portcullis.postfix.DomainList;
 import dev.portcullis.postfix.MainCf;
+import dev.portcullis.postfix.MainCfSource;
 import dev.portcullis.postfix.NetworkList;
 import dev.portcullis.postfix.PostfixConfigException;
 import dev.portcullis.postfix.PostfixParameters;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * Builds {@link EdgeSettings} from the {@code main.cf} named by {@code PORTCULLIS_MAIN_CF}
@@ -35,18 +35,8 @@ public class EdgeSettingsLoader {
 
     public EdgeSettings load() {
         Config config = ConfigProvider.getConfig();
-        Optional<String> file = config.getOptionalValue("portcullis.main-cf", String.class).filter(s -> !s.isBlank());
-        MainCf mainCf;
-        if (file.isPresent()) {
-            Path path = Path.of(file.get());
-            if (!Files.isReadable(path)) {
-                throw new PostfixConfigException(path + ": cannot read main.cf (PORTCULLIS_MAIN_CF)");
-            }
-            mainCf = MainCf.parse(path);
-        } else {
-            mainCf = MainCf.empty();
-        }
-        mainCf = mainCf.withOverrides(overrides(config), "Quarkus configuration");
+        MainCf mainCf = MainCfSource.load(config.getOptionalValue("portcullis.main-cf", String.class),
+                "PORTCULLIS_MAIN_CF", overrides(config), "Quarkus configuration");
         String nextHops = config.getOptionalValue("portcullis.next-hops", String.class).orElse("127.0.0.1:2526");
         String edgeId = config.getOptionalValue("portcullis.edge-id", String.class)
                 .orElseGet(() -> Optional.ofNullable(System.getenv("HOSTNAME")).orElse("edge"));
@@ -55,21 +45,7 @@ public class EdgeSettingsLoader {
 
     /** Collects postfix.NAME properties and POSTFIX_NAME environment variables. */
     static Map<String, String> overrides(Config config) {
-        Map<String, String> values = new TreeMap<>();
-        for (String name : config.getPropertyNames()) {
-            String parameter = null;
-            if (name.startsWith("postfix.")) {
-                parameter = name.substring("postfix.".length());
-            } else if (name.startsWith("POSTFIX_")) {
-                parameter = name.substring("POSTFIX_".length()).toLowerCase(Locale.ROOT);
-            }
-            if (parameter != null && !parameter.isEmpty()) {
-                String p = parameter;
-                config.getOptionalValue(name, String.class).ifPresentOrElse(v -> values.put(p, v),
-                        () -> values.put(p, ""));
-            }
-        }
-        return values;
+        return MainCfSource.overrides(config.getPropertyNames(), n -> config.getOptionalValue(n, String.class));
     }
 
     /** The mapping itself, separate from where the values came from (tests use it directly). */
