@@ -13,6 +13,10 @@
  * {@link dev.portcullis.events.Verdict} (see {@link dev.portcullis.events.VerdictCodec}), or a
  * tombstone that ends the verdict. Each entry carries its own expiry, which readers honour
  * even without a tombstone.
+ * <p>{@code portcullis.decisions} (compacted): key = CIDR, value = JSON of one
+ * {@link dev.portcullis.events.Decision} (BAN or ALLOW, ports, origin, reason, created,
+ * expires; see {@link dev.portcullis.events.DecisionCodec}), or a tombstone when lifted. An
+ * ALLOW covering a client wins over any BAN.
  * <p>SECURITY
  * <p>Event fields that carry client-supplied text are truncated to a printable prefix by
  * the producer; consumers must still treat them as untrusted.
