@@ -5,13 +5,13 @@ package dev.portcullis.postfix;
  * patterns: dotted quads without leading zeros; RFC 4291 IPv6 text with at most one "::",
  * up to four hex digits per group and an optional trailing dotted quad; no zone, no prefix.
  */
-final class InetPton {
+public final class InetPton {
 
     private InetPton() {
     }
 
     /** Four bytes, or null when {@code s} is not a dotted-quad IPv4 address. */
-    static byte[] v4(String s) {
+    public static byte[] v4(String s) {
         String[] parts = s.split("\\.", -1);
         if (parts.length != 4) {
             return null;
@@ -39,7 +39,7 @@ final class InetPton {
     }
 
     /** Sixteen bytes, or null when {@code s} is not an IPv6 address. */
-    static byte[] v6(String s) {
+    public static byte[] v6(String s) {
         byte[] out = new byte[16];
         int n = s.length();
         if (n == 0) {

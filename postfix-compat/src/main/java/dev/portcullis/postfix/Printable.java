@@ -3,7 +3,7 @@ package dev.portcullis.postfix;
 /**
  * Renders configuration text for error messages: a short, printable prefix only.
  */
-final class Printable {
+public final class Printable {
 
     /** Longest prefix of a value that an error message quotes. */
     static final int MAX_QUOTED = 60;
@@ -15,7 +15,7 @@ final class Printable {
      * Returns at most {@link #MAX_QUOTED} characters of {@code text}, with every character
      * outside printable ASCII replaced by '?', and "..." when the text was cut.
      */
-    static String prefix(String text) {
+    public static String prefix(String text) {
         // Postfix does the same with printable(3) and "%.30s...": a main.cf value, a file
         // line or an environment variable may hold anything, and it ends up in a log.
         int end = Math.min(text.length(), MAX_QUOTED);
@@ -31,7 +31,7 @@ final class Printable {
     }
 
     /** {@link #prefix} in double quotes. */
-    static String quote(String text) {
+    public static String quote(String text) {
         return "\"" + prefix(text) + "\"";
     }
 }

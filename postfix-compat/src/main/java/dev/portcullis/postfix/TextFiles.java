@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * Reads the configuration files Postfix reads (main.cf, /file/name list patterns) with a size
  * cap and strict UTF-8.
  */
-final class TextFiles {
+public final class TextFiles {
 
     /** Larger configuration files are refused rather than read whole. */
     static final int MAX_BYTES = 16 * 1024 * 1024;
@@ -26,7 +26,7 @@ final class TextFiles {
     }
 
     /** The problem with a file, worded like Postfix's "%m" (strerror). */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "No such file or directory";
         }
@@ -42,7 +42,7 @@ final class TextFiles {
      * @throws IOException when the file cannot be read
      * @throws BadText     when it is too large or not UTF-8
      */
-    static String read(Path file) throws IOException, BadText {
+    public static String read(Path file) throws IOException, BadText {
         if (Files.isDirectory(file)) {
             throw new IOException("Is a directory");
         }
@@ -78,7 +78,7 @@ final class TextFiles {
     }
 
     /** Text that is not what a configuration file may hold; line 0 = the whole file. */
-    static final class BadText extends Exception {
+    public static final class BadText extends Exception {
 
         private static final long serialVersionUID = 1L;
 
@@ -87,6 +87,11 @@ final class TextFiles {
         BadText(int line, String problem) {
             super(problem, null, false, false);
             this.line = line;
+        }
+
+        /** The offending line, 1-based; 0 for the whole file. */
+        public int line() {
+            return line;
         }
     }
 }
