@@ -1,8 +1,10 @@
 package dev.portcullis.edge;
 
+import dev.portcullis.edge.cluster.DecisionConsumer;
 import dev.portcullis.edge.cluster.VerdictConsumer;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.config.EdgeSettingsLoader;
+import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.defence.LocalAnvil;
 import dev.portcullis.edge.defence.RelayPolicy;
 import dev.portcullis.edge.defence.TarpitPolicy;
@@ -52,6 +54,8 @@ public class EdgeApplication {
     EdgeSettingsLoader loader;
     @Inject
     VerdictConsumer verdicts;
+    @Inject
+    DecisionConsumer decisions;
 
     @ConfigProperty(name = "portcullis.smtp-port", defaultValue = "2525")
     int smtpPort;
@@ -61,6 +65,10 @@ public class EdgeApplication {
     Duration drainTimeout;
     @ConfigProperty(name = "portcullis.anvil.max-clients", defaultValue = "200000")
     long anvilMaxClients;
+    @ConfigProperty(name = "portcullis.ban.action", defaultValue = "reply")
+    String banAction;
+    @ConfigProperty(name = "portcullis.ban.port", defaultValue = "25")
+    int banPort;
     @ConfigProperty(name = "portcullis.event-loops", defaultValue = "0")
     int eventLoops;
 
@@ -85,6 +93,7 @@ public class EdgeApplication {
                         settings.tarpitEscalation(), settings.tarpitMaxDelay()),
                 new LocalAnvil(settings.anvil(), anvilMaxClients, System::nanoTime),
                 verdicts.table(),
+                new BanGate(decisions.table(), BanGate.Action.parse(banAction), banPort, Clock.systemUTC()),
                 new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
                         settings.relayDomain()),
                 nextHop, publisher::publish, mailLog, metrics, Clock.systemUTC());

@@ -1,5 +1,6 @@
 package dev.portcullis.edge;
 
+import dev.portcullis.edge.cluster.DecisionConsumer;
 import dev.portcullis.edge.cluster.VerdictConsumer;
 import dev.portcullis.edge.events.EventPublisher;
 import io.smallrye.health.api.Wellness;
@@ -18,8 +19,10 @@ import java.util.concurrent.TimeUnit;
  * serves mail on its local limits, so taking it out of the load balancer would turn a bus
  * outage into a mail outage. The bus state is reported in the check's data (and in metrics)
  * as {@code degraded}, with the event counters, so operators see it; so are the cluster-wide
- * verdicts this edge holds and the verdict records it could not read. Readiness never waits
- * for the verdicts either: until they arrive the edge enforces its local limits.
+ * verdicts this edge holds and the verdict records it could not read. Readiness does not wait
+ * for the verdicts (until they arrive the edge enforces its local limits), but it does wait,
+ * up to {@code portcullis.decisions.startup-wait}, for the replay of the ban decisions: an
+ * edge in the load balancer before it knows the bans would let banned clients in.
  */
 @ApplicationScoped
 public class EdgeHealth {
@@ -30,11 +33,13 @@ public class EdgeHealth {
     EventPublisher publisher;
     @Inject
     VerdictConsumer verdicts;
+    @Inject
+    DecisionConsumer decisions;
 
     @Readiness
     HealthCheck smtpReady() {
         return () -> withBus(HealthCheckResponse.named("smtp")
-                .status(application.smtpPort() > 0 && !application.draining())
+                .status(application.smtpPort() > 0 && !application.draining() && decisions.settled())
                 .withData("port", application.smtpPort())
                 .withData("draining", application.draining())
                 .withData("activeSessions", application.activeSessions()));
@@ -63,7 +68,12 @@ public class EdgeHealth {
                 .withData("verdicts", verdicts.table().size())
                 .withData("verdictsRead", verdicts.read())
                 .withData("verdictsUnreadable", verdicts.unreadable())
-                .withData("verdictsEvicted", verdicts.table().evicted());
+                .withData("verdictsEvicted", verdicts.table().evicted())
+                .withData("decisions", decisions.table().size())
+                .withData("decisionsReplayed", decisions.replayed())
+                .withData("decisionsRead", decisions.read())
+                .withData("decisionsUnreadable", decisions.unreadable())
+                .withData("decisionsOverflowed", decisions.table().overflowed());
         String failure = publisher.lastFailure();
         if (failure != null) {
             b.withData("lastFailure", failure.length() > 200 ? failure.substring(0, 200) : failure);

@@ -1,13 +1,10 @@
 package dev.portcullis.edge;
 
 import dev.portcullis.edge.cluster.VerdictConsumer;
-import dev.portcullis.events.EventCodec;
 import dev.portcullis.events.SessionEvent;
 import dev.portcullis.events.Topics;
-import dev.portcullis.events.UnreadableEventException;
 import dev.portcullis.events.Verdict;
 import dev.portcullis.events.VerdictCodec;
-import dev.portcullis.testkit.KafkaBroker;
 import dev.portcullis.testkit.KafkaRecords;
 import dev.portcullis.testkit.KafkaResource;
 import dev.portcullis.testkit.SmtpTestClient;
@@ -16,34 +13,31 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static dev.portcullis.edge.BusFixtures.admin;
+import static dev.portcullis.edge.BusFixtures.awaitEvent;
+import static dev.portcullis.edge.BusFixtures.awaitLogLine;
+import static dev.portcullis.edge.BusFixtures.literal;
 import static dev.portcullis.edge.SmtpProtocolTest.assertReply;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -70,14 +64,7 @@ class ClusterVerdictTest {
     @BeforeAll
     static void createTopic() throws Exception {
         // As the launcher does: compacted, three partitions (so keys land on different ones).
-        try (Admin admin = admin()) {
-            admin.createTopics(List.of(KafkaBroker.newTopic(Topics.VERDICTS, 3, true))).all()
-                    .get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw e;
-            }
-        }
+        BusFixtures.createCompactedTopic(Topics.VERDICTS);
     }
 
     @AfterEach
@@ -286,14 +273,6 @@ class ClusterVerdictTest {
         return SmtpTestClient.connect("127.0.0.1", edge.smtpPort(), from, Duration.ofSeconds(10));
     }
 
-    private static Admin admin() {
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaResource.bootstrapServers());
-        p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-        return Admin.create(p);
-    }
-
     private Verdict.Entry entry(String limit, long value, long configured, Duration left) {
         return new Verdict.Entry(limit, value, configured, Instant.now().plus(left));
     }
@@ -330,51 +309,5 @@ class ClusterVerdictTest {
         await().atMost(PROPAGATION).pollInterval(Duration.ofMillis(50)).until(() -> List.of(
                 Verdict.CONNECTION_COUNT, Verdict.CONNECTION_RATE, Verdict.MESSAGE_RATE, Verdict.RECIPIENT_RATE,
                 Verdict.CARRIED_ERRORS).stream().allMatch(l -> verdicts.table().find(client, l) == null));
-    }
-
-    private static InetAddress literal(String ip) {
-        if (!ip.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-            throw new IllegalArgumentException("not a literal: " + ip);
-        }
-        try {
-            return InetAddress.getByName(ip); // a literal: no DNS
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
-    private static void awaitLogLine(String needle) {
-        Path log = EdgeTestResource.maillog();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            if (!Files.exists(log)) {
-                return false;
-            }
-            try (var lines = Files.lines(log)) {
-                return lines.anyMatch(l -> l.contains(needle));
-            }
-        });
-    }
-
-    /** The first event for {@code ip} on portcullis.events that satisfies {@code which}. */
-    private static SessionEvent awaitEvent(String ip, java.util.function.Predicate<SessionEvent> which) {
-        List<KafkaRecords.Received> records = KafkaRecords.await(KafkaResource.bootstrapServers(), Topics.EVENTS,
-                rs -> decoded(rs, ip).stream().anyMatch(which), Duration.ofSeconds(30));
-        SessionEvent found = decoded(records, ip).stream().filter(which).findFirst().orElse(null);
-        assertNotNull(found);
-        return found;
-    }
-
-    private static List<SessionEvent> decoded(List<KafkaRecords.Received> records, String ip) {
-        List<SessionEvent> out = new ArrayList<>();
-        for (KafkaRecords.Received r : records) {
-            if (ip.equals(r.key()) && r.value() != null) {
-                try {
-                    out.add(EventCodec.decode(r.value().getBytes(StandardCharsets.UTF_8)));
-                } catch (UnreadableEventException e) {
-                    throw new AssertionError("unreadable event " + r.value(), e);
-                }
-            }
-        }
-        return out;
     }
 }

@@ -21,9 +21,6 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -59,11 +56,10 @@ public class VerdictConsumer {
     Duration sweepInterval;
 
     private ClusterVerdicts table;
-    private ScheduledExecutorService sweeper;
+    private Background sweeper;
     private final AtomicLong read = new AtomicLong();
-    private final AtomicLong unreadable = new AtomicLong();
     private final AtomicLong tombstones = new AtomicLong();
-    private volatile String lastUnreadable;
+    private final SkippedRecords skipped = new SkippedRecords(LOG, "verdict");
 
     @PostConstruct
     void init() {
@@ -73,7 +69,7 @@ public class VerdictConsumer {
         FunctionCounter.builder("portcullis.edge.verdicts.read", read, AtomicLong::get)
                 .description("verdict records read from the bus, tombstones and unreadable ones included")
                 .register(registry);
-        FunctionCounter.builder("portcullis.edge.verdicts.unreadable", unreadable, AtomicLong::get)
+        FunctionCounter.builder("portcullis.edge.verdicts.unreadable", skipped, SkippedRecords::count)
                 .description("verdict records skipped because they could not be read").register(registry);
         FunctionCounter.builder("portcullis.edge.verdicts.evicted", table, ClusterVerdicts::evicted)
                 .description("verdict subjects dropped to keep the table within portcullis.verdicts.max-subjects")
@@ -84,30 +80,13 @@ public class VerdictConsumer {
     }
 
     void start(@Observes StartupEvent ev) {
-        if (sweepInterval.isNegative() || sweepInterval.isZero()) {
-            throw new IllegalStateException("portcullis.verdicts.sweep-interval must be positive, not "
-                    + sweepInterval);
-        }
-        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "verdict-sweeper");
-            t.setDaemon(true);
-            return t;
-        });
-        long ms = sweepInterval.toMillis();
-        sweeper.scheduleWithFixedDelay(this::sweep, ms, ms, TimeUnit.MILLISECONDS);
+        sweeper = Background.sweeping("verdict-sweeper", "portcullis.verdicts.sweep-interval", sweepInterval, LOG,
+                () -> table.sweep());
     }
 
     void stop(@Observes ShutdownEvent ev) {
         if (sweeper != null) {
-            sweeper.shutdownNow();
-        }
-    }
-
-    private void sweep() {
-        try {
-            table.sweep();
-        } catch (RuntimeException e) {
-            LOG.warnf("sweeping expired verdicts failed: %s", e.toString());
+            sweeper.close();
         }
     }
 
@@ -149,14 +128,7 @@ public class VerdictConsumer {
     }
 
     private void skipped(ConsumerRecord<String, byte[]> record, String reason) {
-        long n = unreadable.incrementAndGet();
-        String what = record.topic() + "-" + record.partition() + "@" + record.offset() + " key "
-                + (record.key() == null ? "(none)" : Untrusted.printable(record.key(), 60)) + ": "
-                + Untrusted.printable(String.valueOf(reason), 200);
-        lastUnreadable = what;
-        if (n == 1 || n % 1000 == 0) {
-            LOG.warnf("skipping unreadable verdict record %s (%d skipped so far)", what, n);
-        }
+        skipped.skip(record, reason);
     }
 
     /** The table the SMTP sessions consult. */
@@ -169,7 +141,7 @@ public class VerdictConsumer {
     }
 
     public long unreadable() {
-        return unreadable.get();
+        return skipped.count();
     }
 
     public long tombstones() {
@@ -178,6 +150,6 @@ public class VerdictConsumer {
 
     /** Where and why the last unreadable record was skipped, or null. */
     public String lastUnreadable() {
-        return lastUnreadable;
+        return skipped.last();
     }
 }

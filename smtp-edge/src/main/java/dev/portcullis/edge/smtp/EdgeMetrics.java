@@ -55,6 +55,11 @@ public final class EdgeMetrics {
         tarpitDelays.increment();
     }
 
+    /** A connection refused because a decision bans the client ({@code action}: reply or close). */
+    void banned(String action) {
+        registry.counter("portcullis.edge.banned", "action", action).increment();
+    }
+
     void reject(int code, String check) {
         registry.counter("portcullis.edge.rejects", "code", Integer.toString(code), "check", check).increment();
     }

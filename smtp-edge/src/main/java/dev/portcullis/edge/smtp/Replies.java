@@ -12,6 +12,15 @@ public final class Replies {
     private Replies() {
     }
 
+    /**
+     * To a client banned by a decision ({@code BanGate}). No Postfix smtpd counterpart; the
+     * words are those of Postfix's reject_rbl_client ("Service unavailable; Client host [IP]
+     * blocked using ..."), which admins and senders already recognise.
+     */
+    public static SmtpReply banned(String clientIp) {
+        return SmtpReply.of(554, "5.7.1", "Service unavailable; Client host [" + clientIp + "] blocked");
+    }
+
     public static SmtpReply greeting(String banner) {
         return SmtpReply.of(220, null, banner);
     }

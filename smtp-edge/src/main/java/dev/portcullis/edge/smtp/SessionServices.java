@@ -2,6 +2,7 @@ package dev.portcullis.edge.smtp;
 
 import dev.portcullis.edge.cluster.ClusterVerdicts;
 import dev.portcullis.edge.config.EdgeSettings;
+import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.defence.LocalAnvil;
 import dev.portcullis.edge.defence.RelayPolicy;
 import dev.portcullis.edge.defence.TarpitPolicy;
@@ -17,7 +18,7 @@ import java.util.function.Consumer;
 
 /**
  * What every session on this edge shares: settings, the defences (the local tarpit and
- * anvil, the cluster-wide verdicts read from the bus), the next hop, the event and log sinks,
+ * anvil, the cluster-wide verdicts and the ban decisions read from the bus), the next hop, the event and log sinks,
  * and the metrics. Built once at start-up; all members are thread-safe.
  */
 public record SessionServices(
@@ -26,6 +27,7 @@ public record SessionServices(
         TarpitPolicy tarpit,
         LocalAnvil anvil,
         ClusterVerdicts verdicts,
+        BanGate bans,
         RelayPolicy relay,
         NextHopClient nextHop,
         Consumer<SessionEvent> events,

@@ -1,6 +1,10 @@
 package dev.portcullis.edge.smtp;
 
 import dev.portcullis.edge.config.EdgeSettings;
+import dev.portcullis.edge.defence.BanGate;
+import dev.portcullis.edge.protocol.SmtpReply;
+import dev.portcullis.events.Decision;
+import dev.portcullis.events.SessionEvent;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -120,6 +124,28 @@ public final class SmtpServer {
         }
     }
 
+    /**
+     * A banned client: the reply (or nothing, with {@code portcullis.ban.action = close}), one
+     * mail-log line in Postfix's reject format, a REJECT event at stage CONNECT with check
+     * {@link BanGate#CHECK} (so reputation counts it and jails can tell it from a fresh offence).
+     */
+    private void refuseBanned(NetSocket socket, InetAddress client, Decision ban) {
+        String ip = client.getHostAddress();
+        SmtpReply reply = Replies.banned(ip);
+        boolean silent = services.bans().action() == BanGate.Action.CLOSE;
+        services.metrics().banned(silent ? "close" : "reply");
+        String what = silent ? "connection closed" : reply.code() + " " + reply.enhanced() + " " + reply.lines().get(0);
+        services.log().smtpd("NOQUEUE: reject: CONNECT from unknown[" + ip + "]: " + what + "; " + ban.origin() + " until "
+                + (ban.expires() == null ? "lifted" : ban.expires()) + "; proto=SMTP");
+        services.events().accept(new SessionEvent.Reject(services.meta(SessionIds.next(), ip), "CONNECT",
+                reply.code(), reply.enhanced(), BanGate.CHECK, ban.origin(), null, null));
+        if (silent) {
+            socket.close();
+        } else {
+            socket.write(reply.toBuffer()).onComplete(v -> socket.close());
+        }
+    }
+
     private final class Listener extends AbstractVerticle {
         private final NetServerOptions options;
         private NetServer server;
@@ -143,6 +169,20 @@ public final class SmtpServer {
         }
 
         private void accept(NetSocket socket) {
+            InetAddress client;
+            try {
+                client = InetAddress.getByName(socket.remoteAddress().hostAddress());
+            } catch (UnknownHostException e) {
+                // remote addresses are numeric; this cannot resolve anything
+                socket.close();
+                return;
+            }
+            // Before any other work: a banned client costs no session slot, no anvil count.
+            Decision ban = services.bans().banOf(client);
+            if (ban != null) {
+                refuseBanned(socket, client, ban);
+                return;
+            }
             if (draining) {
                 socket.write(Replies.shuttingDown(services.settings().myhostname()).toBuffer())
                         .onComplete(v -> socket.close());
@@ -154,15 +194,6 @@ public final class SmtpServer {
                 services.log().smtpd("warning: " + "too many sessions (default_process_limit="
                         + services.settings().processLimit() + "), refusing " + socket.remoteAddress().host());
                 socket.write(Replies.allPortsBusy().toBuffer()).onComplete(v -> socket.close());
-                return;
-            }
-            InetAddress client;
-            try {
-                client = InetAddress.getByName(socket.remoteAddress().hostAddress());
-            } catch (UnknownHostException e) {
-                // remote addresses are numeric; this cannot resolve anything
-                services.metrics().activeSessions().decrementAndGet();
-                socket.close();
                 return;
             }
             SmtpSession session = new SmtpSession(services, socket, client, socket.remoteAddress().port(),

@@ -3,18 +3,12 @@ package dev.portcullis.edge.smtp;
 import dev.portcullis.edge.cluster.ClusterVerdicts;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.config.EdgeSettingsLoader;
-import dev.portcullis.edge.defence.LocalAnvil;
-import dev.portcullis.edge.defence.RelayPolicy;
-import dev.portcullis.edge.defence.TarpitPolicy;
 import dev.portcullis.edge.log.MailLog;
-import dev.portcullis.edge.relay.NextHop;
-import dev.portcullis.edge.relay.NextHopClient;
 import dev.portcullis.events.SessionEvent;
 import dev.portcullis.events.Verdict;
 import dev.portcullis.postfix.MainCf;
 import dev.portcullis.testkit.FreePort;
 import dev.portcullis.testkit.SmtpTestClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,16 +56,8 @@ class ClusterLayerTest {
         logFile = Files.createTempFile("cluster", ".maillog");
         log = new MailLog(logFile, "postfix", "cluster.example", Clock.systemUTC());
         table = new ClusterVerdicts(Clock.systemUTC(), 1000);
-        SessionServices services = new SessionServices(vertx, settings,
-                new TarpitPolicy(settings.errorSleepTime(), settings.softErrorLimit(), settings.hardErrorLimit(), false,
-                        Duration.ofSeconds(30)),
-                new LocalAnvil(settings.anvil(), 1000, System::nanoTime),
-                table,
-                new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
-                        settings.relayDomain()),
-                new NextHopClient(vertx, NextHop.parseList(settings.nextHops()), Duration.ofSeconds(2),
-                        "cluster.example", 2048, 100),
-                events::add, log, new EdgeMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
+        SessionServices services = HandBuiltServices.build(vertx, settings, table,
+                HandBuiltServices.noBans(), events::add, log, Duration.ofSeconds(2));
         server = new SmtpServer(services, "127.0.0.1", 0);
         server.start(2).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

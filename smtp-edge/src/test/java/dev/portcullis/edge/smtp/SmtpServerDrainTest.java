@@ -3,17 +3,11 @@ package dev.portcullis.edge.smtp;
 import dev.portcullis.edge.cluster.ClusterVerdicts;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.config.EdgeSettingsLoader;
-import dev.portcullis.edge.defence.LocalAnvil;
-import dev.portcullis.edge.defence.RelayPolicy;
-import dev.portcullis.edge.defence.TarpitPolicy;
 import dev.portcullis.edge.log.MailLog;
-import dev.portcullis.edge.relay.NextHop;
-import dev.portcullis.edge.relay.NextHopClient;
 import dev.portcullis.events.SessionEvent;
 import dev.portcullis.postfix.MainCf;
 import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -56,16 +50,8 @@ class SmtpServerDrainTest {
                 "127.0.0.1:" + sink.port(), "drain-test");
         logFile = Files.createTempFile("drain", ".maillog");
         log = new MailLog(logFile, "postfix", "drain.example", Clock.systemUTC());
-        SessionServices services = new SessionServices(vertx, settings,
-                new TarpitPolicy(settings.errorSleepTime(), settings.softErrorLimit(), settings.hardErrorLimit(), false,
-                        Duration.ofSeconds(30)),
-                new LocalAnvil(settings.anvil(), 1000, System::nanoTime),
-                new ClusterVerdicts(Clock.systemUTC(), 1000),
-                new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
-                        settings.relayDomain()),
-                new NextHopClient(vertx, NextHop.parseList(settings.nextHops()), Duration.ofSeconds(5), "drain.example",
-                        2048, 100),
-                events::add, log, new EdgeMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
+        SessionServices services = HandBuiltServices.build(vertx, settings, new ClusterVerdicts(Clock.systemUTC(), 1000),
+                HandBuiltServices.noBans(), events::add, log, Duration.ofSeconds(5));
         server = new SmtpServer(services, "127.0.0.1", 0);
         server.start(2).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
