@@ -1,0 +1,209 @@
+package dev.portcullis.agent.nft;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Two network namespaces made for one test and joined by a veth pair: a "server" namespace,
+ * where the agent's nftables table goes and TCP listeners run, and a "client" namespace with
+ * several source addresses (IPv4 and IPv6) to connect from. Nothing touches the host's own
+ * network: every address and rule lives in the namespaces, which {@link #close()} deletes.
+ *
+ * <pre>
+ *   client ns  cli0  10.77.N.2, .3, .4 / fd77:N::2, ::3  ----veth----  srv0  10.77.N.1 / fd77:N::1  server ns
+ * </pre>
+ */
+public final class Netns implements AutoCloseable {
+
+    public static final String SERVER_V4 = "1";
+    private final String server;
+    private final String client;
+    private final int net;
+    private final List<Process> listeners = new ArrayList<>();
+
+    private Netns(String server, String client, int net) {
+        this.server = server;
+        this.client = client;
+        this.net = net;
+    }
+
+    /** Whether this machine can make namespaces and run nft in them (root, ip, nft, python3). */
+    public static boolean available() {
+        return Files.isExecutable(Path.of("/usr/sbin/ip")) && Files.isExecutable(Path.of("/usr/sbin/nft"))
+                && Files.isExecutable(Path.of("/usr/bin/python3")) && isRoot();
+    }
+
+    public static Netns create() {
+        int n = ThreadLocalRandom.current().nextInt(1, 250);
+        String tag = Long.toString(ProcessHandle.current().pid(), 36) + n;
+        Netns ns = new Netns("pcsrv" + tag, "pccli" + tag, n);
+        try {
+            ns.setUp();
+            return ns;
+        } catch (RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+    }
+
+    private void setUp() {
+        sh("ip", "netns", "add", server);
+        sh("ip", "netns", "add", client);
+        sh("ip", "-n", server, "link", "add", "srv0", "type", "veth", "peer", "name", "cli0", "netns", client);
+        sh("ip", "-n", server, "link", "set", "lo", "up");
+        sh("ip", "-n", client, "link", "set", "lo", "up");
+        sh("ip", "-n", server, "addr", "add", v4(1) + "/24", "dev", "srv0");
+        sh("ip", "-n", server, "addr", "add", v6(1) + "/64", "dev", "srv0", "nodad");
+        for (int host : new int[]{2, 3, 4}) {
+            sh("ip", "-n", client, "addr", "add", v4(host) + "/24", "dev", "cli0");
+            sh("ip", "-n", client, "addr", "add", v6(host) + "/64", "dev", "cli0", "nodad");
+        }
+        sh("ip", "-n", server, "link", "set", "srv0", "up");
+        sh("ip", "-n", client, "link", "set", "cli0", "up");
+    }
+
+    /** An IPv4 address of the test network: host 1 is the server, 2-4 the client's. */
+    public String v4(int host) {
+        return "10.77." + net + "." + host;
+    }
+
+    /** The test network /24. */
+    public String v4Net() {
+        return "10.77." + net + ".0/24";
+    }
+
+    public String v6(int host) {
+        return "fd77:" + Integer.toHexString(net) + "::" + host;
+    }
+
+    /** The command prefix that runs nft inside the server namespace. */
+    public List<String> nftCommand() {
+        return List.of("ip", "netns", "exec", server, "nft");
+    }
+
+    public String server() {
+        return server;
+    }
+
+    /** Starts a TCP listener in the server namespace on every address, accepting and closing each connection. */
+    public void listen(int... ports) {
+        StringBuilder py = new StringBuilder("import socket,threading,sys\n")
+                .append("def serve(p):\n")
+                .append("  s=socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n")
+                .append("  s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_V6ONLY,0); s.bind(('::',p)); s.listen(64)\n")
+                .append("  while True:\n    c,_=s.accept(); c.close()\n")
+                .append("ts=[threading.Thread(target=serve,args=(int(p),),daemon=True) for p in sys.argv[1:]]\n")
+                .append("[t.start() for t in ts]\nprint('ready',flush=True)\nsys.stdin.read()\n");
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", server, "python3", "-c", py.toString()));
+        for (int p : ports) {
+            cmd.add(String.valueOf(p));
+        }
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            listeners.add(p);
+            String first = new String(p.getInputStream().readNBytes(6), StandardCharsets.US_ASCII);
+            if (!first.startsWith("ready")) {
+                throw new IllegalStateException("listener did not start: " + first);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Whether a TCP connection from {@code source} (a client address) to the server on
+     * {@code port} is established within {@code timeoutMillis}: false when the SYN is dropped.
+     */
+    public boolean connects(String source, int port, int timeoutMillis) {
+        boolean v6 = source.contains(":");
+        String dst = v6 ? v6(1) : v4(1);
+        String py = "import socket,sys\n"
+                + "s=socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\n"
+                + "s.settimeout(" + (timeoutMillis / 1000.0) + ")\n"
+                + "s.bind((sys.argv[1],0))\n"
+                + "try:\n  s.connect((sys.argv[2],int(sys.argv[3]))); print('connected')\n"
+                + "except socket.timeout:\n  print('timeout')\n"
+                + "except OSError as e:\n  print('error',e)\n";
+        String out = sh("ip", "netns", "exec", client, "python3", "-c", py, source, dst, String.valueOf(port)).strip();
+        if (out.startsWith("connected")) {
+            return true;
+        }
+        if (out.startsWith("timeout")) {
+            return false;
+        }
+        throw new IllegalStateException("connect from " + source + " to " + dst + ":" + port + ": " + out);
+    }
+
+    /** Runs nft in the server namespace with the given arguments; its output. */
+    public String nft(String... args) {
+        List<String> cmd = new ArrayList<>(nftCommand());
+        cmd.addAll(List.of(args));
+        return sh(cmd.toArray(String[]::new));
+    }
+
+    /** Applies an nft script in the server namespace. */
+    public void nftScript(String script) {
+        try {
+            Path f = Files.createTempFile("netns-", ".nft");
+            try {
+                Files.writeString(f, script);
+                nft("-f", f.toString());
+            } finally {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sh(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("timeout: " + String.join(" ", cmd));
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Process p : listeners) {
+            p.destroyForcibly();
+        }
+        for (String ns : List.of(server, client)) {
+            try {
+                new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(30, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // best effort
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
