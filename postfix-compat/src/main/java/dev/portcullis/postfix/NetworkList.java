@@ -145,62 +145,18 @@ public final class NetworkList {
             throw bad(origin, parameter, "lookup tables in " + parameter + " are not supported yet: "
                     + Printable.quote(pattern));
         }
-        String address;
-        String mask;
-        if (pattern.charAt(0) == '[') {
-            int close = pattern.indexOf(']');
-            if (close < 0) {
-                throw bad(origin, parameter, "missing ']' character after " + Printable.quote(pattern));
-            }
-            String inner = pattern.substring(1, close);
-            String rest = pattern.substring(close + 1);
-            if (rest.isEmpty()) {
-                int slash = inner.indexOf('/');
-                address = slash < 0 ? inner : inner.substring(0, slash);
-                mask = slash < 0 ? null : inner.substring(slash + 1);
-            } else if (rest.charAt(0) == '/') {
-                address = inner;
-                mask = rest.substring(1);
-            } else {
-                throw bad(origin, parameter, "garbage after " + Printable.quote("[" + inner + "]"));
-            }
-        } else {
-            int slash = pattern.indexOf('/');
-            address = slash < 0 ? pattern : pattern.substring(0, slash);
-            mask = slash < 0 ? null : pattern.substring(slash + 1);
+        if (pattern.charAt(0) != '[' && pattern.indexOf('/') < 0 && InetPton.v4(pattern) == null) {
+            throw bad(origin, parameter, Printable.quote(pattern) + " is not an IP address or network;"
+                    + " Postfix would match it against the client's host name, which Portcullis does not do");
         }
-        String shown = mask == null ? address : address + "/" + mask; // Postfix shows it without []
-        byte[] bytes = address.indexOf(':') >= 0 ? InetPton.v6(address) : InetPton.v4(address);
-        if (bytes == null) {
-            if (pattern.charAt(0) != '[' && mask == null) {
-                throw bad(origin, parameter, Printable.quote(pattern) + " is not an IP address or network;"
-                        + " Postfix would match it against the client's host name, which Portcullis does not do");
-            }
-            throw bad(origin, parameter, "bad network value in " + Printable.quote(shown));
+        try {
+            return CidrPattern.parse(pattern).network();
+        } catch (CidrPattern.Bad e) {
+            String problem = e.getMessage();
+            // match_list reports an unreadable address in brackets as a bad network value
+            throw bad(origin, parameter, problem.startsWith("bad address pattern: ")
+                    ? "bad network value in " + problem.substring("bad address pattern: ".length()) : problem);
         }
-        IPAddress ip = bytes.length == 4 ? new IPv4Address(bytes) : new IPv6Address(bytes);
-        int bits = bytes.length * 8;
-        int length = bits;
-        if (mask != null) {
-            if (mask.isEmpty() || !mask.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw bad(origin, parameter, "bad mask value in " + Printable.quote(shown));
-            }
-            // Leading zeros are fine ("/08" is /8), as with Postfix's atoi().
-            length = mask.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(mask);
-            if (length > bits) {
-                throw bad(origin, parameter, "bad mask length in " + Printable.quote(shown));
-            }
-        }
-        byte[] network = bytes.clone();
-        for (int bit = length; bit < bits; bit++) {
-            network[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
-        }
-        if (!Arrays.equals(network, bytes)) {
-            IPAddress suggestion = network.length == 4 ? new IPv4Address(network) : new IPv6Address(network);
-            throw bad(origin, parameter, "non-null host address bits in " + Printable.quote(shown)
-                    + ", perhaps you should use \"" + suggestion.toCanonicalString() + "/" + length + "\" instead");
-        }
-        return ip.toPrefixBlock(length);
     }
 
     private static PostfixConfigException bad(Origin origin, String parameter, String problem) {

@@ -12,6 +12,11 @@ import java.util.Locale;
  * <caption>Supported types</caption>
  * <tr><td>{@code regexp:/file}</td><td>regexp_table(5), POSIX regular expressions</td></tr>
  * <tr><td>{@code pcre:/file}</td><td>pcre_table(5), Perl-compatible regular expressions</td></tr>
+ * <tr><td>{@code cidr:/file}</td><td>cidr_table(5), IPv4 and IPv6 networks</td></tr>
+ * <tr><td>{@code texthash:/file}</td><td>key whitespace value, read as Postfix reads it</td></tr>
+ * <tr><td>{@code hash:/file} (btree, lmdb, cdb, dbm)</td><td>the source file postmap(1) would
+ * index, read directly: the same lookups as the indexed file</td></tr>
+ * <tr><td>{@code inline:{k=v, {k = v w}}}</td><td>entries in the name itself</td></tr>
  * </table>
  *
  * <p>Two modes: {@link Mode#STRICT} (the default, for services) refuses a table with a line
@@ -29,6 +34,10 @@ public final class Tables {
         POSTFIX
     }
 
+    /** The types {@link #open} knows. */
+    public static final java.util.Set<String> SUPPORTED = java.util.Set.of("regexp", "pcre", "cidr", "texthash", "hash",
+            "btree", "lmdb", "cdb", "dbm", "inline");
+
     private Tables() {
     }
 
@@ -45,6 +54,12 @@ public final class Tables {
      */
     public static LookupTable open(String typeAndName, Mode mode) {
         Spec spec = Spec.of(typeAndName);
+        if (spec.type().equals("inline")) {
+            return InlineTable.parse(typeAndName, spec.name());
+        }
+        if (!SUPPORTED.contains(spec.type())) {
+            throw new TableException("unsupported dictionary type: " + spec.type());
+        }
         return parse(typeAndName, read(spec), mode);
     }
 
@@ -57,6 +72,9 @@ public final class Tables {
         return switch (spec.type()) {
             case "regexp" -> RegexTable.parse(RegexTable.Kind.REGEXP, spec.name(), text, mode);
             case "pcre" -> RegexTable.parse(RegexTable.Kind.PCRE, spec.name(), text, mode);
+            case "cidr" -> CidrTable.parse(spec.name(), text, mode);
+            case "texthash", "hash", "btree", "lmdb", "cdb", "dbm" -> HashTable.parse(spec.type(), spec.name(), text, mode);
+            case "inline" -> throw new TableException("inline: tables have no file: use Tables.open(\"inline:{...}\")");
             default -> throw new TableException("unsupported dictionary type: " + spec.type());
         };
     }
