@@ -67,8 +67,6 @@ public final class Inspector {
     /** How far ahead of the cursor a block may start (boundary lines, separators). */
     private static final int SCAN_WINDOW = 64 * 1024;
 
-    /** How far the header lines mime4j drops after a malformed header line may reach. */
-    private static final int RECOVERY_WINDOW = 1024 * 1024;
 
     /** Longest prefix of a message line that goes into a verdict or a log. */
     static final int MAX_QUOTED = 100;
@@ -112,6 +110,12 @@ public final class Inspector {
     /** Marks a multipart whose closing delimiter was already seen (a boundary is never empty). */
     private static final String CLOSED = "";
 
+    private static final int NOT_YET = -1;
+    private static final int DONE = -2;
+
+    /** The rule named by the edit that adds the missing blank line after the headers. */
+    static final String SEPARATOR_RULE = "cleanup: blank line between headers and body";
+
     /** The state of one inspection. */
     private final class Run {
         final byte[] msg;
@@ -136,6 +140,8 @@ public final class Inspector {
         long editsDropped;
         long mimeErrors;
         int messages;
+        /** Where the primary header section ended, to see if a blank line followed it. */
+        int primaryHeaderEnd = NOT_YET;
 
         Run(byte[] msg, RuleSet rules) {
             this.msg = msg;
@@ -187,7 +193,12 @@ public final class Inspector {
                     }
                     case T_END_MESSAGE, T_END_BODYPART -> entities.poll();
                     case T_FIELD -> header(stream.getField(), classify(entities, stream.getField()));
-                    case T_END_HEADER -> segment = 0;
+                    case T_END_HEADER -> {
+                        segment = 0;
+                        if (primaryHeaderEnd == NOT_YET) {
+                            primaryHeaderEnd = pos;
+                        }
+                    }
                     case T_START_MULTIPART -> {
                         String b = stream.getBodyDescriptor().getBoundary();
                         boundaries.push(b == null ? CLOSED : b);
@@ -278,6 +289,14 @@ public final class Inspector {
             if (base >= 0 && !regionMatches(base, block, block.length)) {
                 block = recover(block, base, firstLineEnd);
             }
+            if (primaryHeaderEnd >= 0) {
+                // A header section ended by a line that is not a header: cleanup(8) puts a
+                // blank line in front of it, so the next hop sees it as body too.
+                if (base > 0 && base == primaryHeaderEnd) {
+                    edits.add(new Verdict.Edit(Verdict.Edit.Kind.PREPEND, base, 0, "", SEPARATOR_RULE));
+                }
+                primaryHeaderEnd = DONE;
+            }
             if (base >= 0) {
                 pos = Math.min(msg.length, base + block.length);
             }
@@ -303,16 +322,17 @@ public final class Inspector {
             if (firstLineEnd < 0 || firstLineEnd + 1 >= block.length) {
                 return block;
             }
+            // The rest starts with the blank line that ended the header section: the first
+            // blank line after the malformed one. One comparison, so no input makes this slow.
             int tailFrom = firstLineEnd + 1;
             int tailLen = block.length - tailFrom;
-            int limit = (int) Math.min((long) msg.length - tailLen, (long) base + RECOVERY_WINDOW);
-            for (int i = base + firstLineEnd; i <= limit; i++) {
-                boolean same = true;
-                for (int j = 0; j < tailLen && same; j++) {
-                    same = msg[i + j] == block[tailFrom + j];
-                }
-                if (same) {
-                    return java.util.Arrays.copyOfRange(msg, base, i + tailLen);
+            for (int i = lineEnd(base); i < msg.length; i = lineEnd(i)) {
+                if (msg[i] == '\n' || (msg[i] == '\r' && i + 1 < msg.length && msg[i + 1] == '\n')) {
+                    if (i + tailLen <= msg.length && java.util.Arrays.equals(msg, i, i + tailLen, block, tailFrom,
+                            block.length)) {
+                        return java.util.Arrays.copyOfRange(msg, base, i + tailLen);
+                    }
+                    return block;
                 }
             }
             return block;
