@@ -1,0 +1,125 @@
+package dev.portcullis.postfix.table;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A table that follows its file: {@link #reload()} (call it from a timer, never from an event
+ * loop) re-opens the file when its modification time, size or SHA-256 changed; a file that no
+ * longer parses keeps the last good table in force and is reported by {@link #lastError()}
+ * (file:line: problem). Lookups always see one complete table, never a half-read file.
+ * Thread-safe; {@code inline:} tables have no file and never change.
+ */
+public final class ReloadingTable implements LookupTable {
+
+    private record Loaded(LookupTable table, long mtime, long size, String sha256) {
+    }
+
+    private final String typeAndName;
+    private final Path file;
+    private final Tables.Mode mode;
+    private volatile Loaded current;
+    private volatile String lastError;
+    private volatile long reloads;
+
+    /** Opens the table now; a table that cannot be opened fails here, as at start-up. */
+    public ReloadingTable(String typeAndName, Tables.Mode mode) {
+        this.typeAndName = typeAndName;
+        this.mode = mode;
+        Tables.Spec spec = Tables.Spec.of(typeAndName);
+        this.file = spec.type().equals("inline") ? null : Path.of(spec.name());
+        this.current = load();
+    }
+
+    private Loaded load() {
+        if (file == null) {
+            return new Loaded(Tables.open(typeAndName, mode), 0, 0, "");
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            String text = Tables.read(Tables.Spec.of(typeAndName));
+            LookupTable t = Tables.parse(typeAndName, text, mode);
+            return new Loaded(t, a.lastModifiedTime().toMillis(), a.size(), sha256(text));
+        } catch (IOException e) {
+            throw new TableException("open " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Re-opens the file if it changed.
+     *
+     * @return true when a new table is now in force
+     */
+    public boolean reload() {
+        if (file == null) {
+            return false;
+        }
+        Loaded old = current;
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            if (a.lastModifiedTime().toMillis() == old.mtime() && a.size() == old.size()) {
+                return false;
+            }
+            String text = Tables.read(Tables.Spec.of(typeAndName));
+            String hash = sha256(text);
+            if (hash.equals(old.sha256())) {
+                current = new Loaded(old.table(), a.lastModifiedTime().toMillis(), a.size(), hash);
+                return false;
+            }
+            LookupTable t = Tables.parse(typeAndName, text, mode);
+            current = new Loaded(t, a.lastModifiedTime().toMillis(), a.size(), hash);
+            lastError = null;
+            reloads++;
+            return true;
+        } catch (IOException | TableException e) {
+            lastError = e.getMessage();
+            return false;
+        }
+    }
+
+    /** Why the last reload was refused (file:line: problem), if it was; cleared by a good reload. */
+    public Optional<String> lastError() {
+        return Optional.ofNullable(lastError);
+    }
+
+    /** How many times a changed file replaced the table. */
+    public long reloads() {
+        return reloads;
+    }
+
+    @Override
+    public String name() {
+        return current.table().name();
+    }
+
+    @Override
+    public Optional<TableMatch> find(String key) {
+        return current.table().find(key);
+    }
+
+    @Override
+    public boolean fixedKeys() {
+        return current.table().fixedKeys();
+    }
+
+    @Override
+    public List<TableWarning> warnings() {
+        return current.table().warnings();
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
