@@ -138,8 +138,10 @@ public final class BusReader implements AutoCloseable {
                             all.addAll(partitions(c, verdictsTopic));
                         }
                         if (decisions.isEmpty() && !decisionsFound) {
+                            if (!state.startsWith("waiting for topic")) {
+                                LOG.warnf("topic %s has no partitions (does it exist?); waiting for it", decisionsTopic);
+                            }
                             state = "waiting for topic " + decisionsTopic;
-                            LOG.warnf("topic %s has no partitions (does it exist?); retrying", decisionsTopic);
                         }
                         decisionsFound |= !decisions.isEmpty();
                         List<TopicPartition> fresh = all.stream().filter(tp -> !assigned.contains(tp)).toList();
@@ -213,10 +215,11 @@ public final class BusReader implements AutoCloseable {
         }
         replayLag.set(lag);
         state = "replaying (" + lag + " records to go)";
-        if (lag == 0 && !replayed.getAndSet(true)) {
-            state = "following";
+        if (lag == 0 && !replayed.get()) {
             LOG.infof("replay of %s complete", decisionsTopic);
-            sink.replayed();
+            sink.replayed(); // before the flag: whoever sees the flag sees the enforcers told
+            replayed.set(true);
+            state = "following";
         }
     }
 

@@ -10,12 +10,8 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import static dev.portcullis.agent.TestDecisions.allow;
 import static dev.portcullis.agent.TestDecisions.ban;
 import static dev.portcullis.agent.TestDecisions.publish;
+import static dev.portcullis.agent.policy.PolicyClient.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,28 +62,13 @@ class PolicyServerTest {
                 "554 5.7.1 Service unavailable; Client host [$client_address] blocked by Portcullis");
     }
 
-    /** A request as Postfix 3.7 writes it at RCPT (SMTPD_POLICY_README), for {@code client}. */
-    static String request(String client, String state, String serverPort) {
-        return "request=smtpd_access_policy\nprotocol_state=" + state + "\nprotocol_name=ESMTP\n"
-                + "helo_name=some.example\nqueue_id=\nsender=a@b.example\nrecipient=c@d.example\n"
-                + "recipient_count=0\nclient_address=" + client + "\nclient_name=unknown\n"
-                + "reverse_client_name=unknown\ninstance=1a2b.3c4d.0\nsasl_method=\nsasl_username=\n"
-                + "sasl_sender=\nsize=0\nccert_subject=\nccert_issuer=\nccert_fingerprint=\n"
-                + "encryption_protocol=\nencryption_cipher=\nencryption_keysize=0\netrn_domain=\nstress=\n"
-                + "server_address=127.0.0.1\n" + (serverPort == null ? "" : "server_port=" + serverPort + "\n")
-                + "policy_context=\ncompatibility_level=3.6\nmail_version=3.7.11\n\n";
-    }
-
-    static String request(String client) {
-        return request(client, "RCPT", "25");
-    }
 
     @Test
     void answersManyRequestsOnOnePersistentConnectionInOrderEvenPipelined() throws IOException {
         int port = start();
         publish(live, ban("192.0.2.7/32", null));
         publish(live, allow("198.51.100.9/32", null));
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             assertEquals(BAN_REPLY, c.ask(request("192.0.2.7")));
             assertEquals("action=DUNNO", c.ask(request("192.0.2.8")));
             assertEquals("action=OK", c.ask(request("198.51.100.9")));
@@ -107,7 +89,7 @@ class PolicyServerTest {
     void toleratesCrLfAndIgnoresUnknownAttributesAndGarbageLines() throws IOException {
         int port = start();
         publish(live, ban("192.0.2.0/24", null));
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             String crlf = request("192.0.2.7").replace("\n", "\r\n");
             assertEquals(BAN_REPLY, c.ask(crlf));
             String odd = "request=smtpd_access_policy\nfuture_attribute=whatever=it=is\nthis line has no equals sign\n"
@@ -122,7 +104,7 @@ class PolicyServerTest {
     void anOverlongLineIsSkippedAndTheRequestStillDecided() throws IOException {
         int port = start();
         publish(live, ban("192.0.2.7/32", null));
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             String huge = "request=smtpd_access_policy\nsender=" + "x".repeat(20_000) + "@example.org\n"
                     + "client_address=192.0.2.7\n\n";
             assertEquals(BAN_REPLY, c.ask(huge), "a long sender must not let a banned client through");
@@ -134,7 +116,7 @@ class PolicyServerTest {
     @Test
     void aRequestOverTheSizeLimitsClosesTheConnection() throws IOException {
         int port = start();
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             StringBuilder big = new StringBuilder("request=smtpd_access_policy\n");
             while (big.length() < 70_000) {
                 big.append("x=").append("y".repeat(1000)).append('\n');
@@ -142,7 +124,7 @@ class PolicyServerTest {
             c.sendQuietly(big.toString());
             assertTrue(c.closedWithin(Duration.ofSeconds(10)));
         }
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             c.sendQuietly("a=b\n".repeat(300));
             assertTrue(c.closedWithin(Duration.ofSeconds(10)), "more than max-attributes lines");
         }
@@ -152,7 +134,7 @@ class PolicyServerTest {
     @Test
     void aRequestWithoutItsEmptyLineIsClosedByTheIdleTimeout() throws IOException {
         int port = start("127.0.0.0/8", 100, Duration.ofMillis(800), "REJECT");
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             c.send("request=smtpd_access_policy\nclient_address=192.0.2.7\n");
             assertTrue(c.closedWithin(Duration.ofSeconds(20)), "no reply and no hang: closed when idle");
         }
@@ -161,17 +143,17 @@ class PolicyServerTest {
     @Test
     void clientsOutsideTheListAndOverTheConnectionLimitAreClosed() throws IOException {
         int port = start("192.0.2.0/24", 100, Duration.ofSeconds(30), "REJECT");
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             assertTrue(c.closedWithin(Duration.ofSeconds(10)));
         }
         assertEquals(1, server.refused(PolicyServer.Refusal.NOT_ALLOWED));
         server.close();
         server = null;
         int port2 = start("127.0.0.0/8", 2, Duration.ofSeconds(30), "REJECT");
-        try (Raw a = new Raw(port2); Raw b = new Raw(port2)) {
+        try (PolicyClient a = new PolicyClient(port2); PolicyClient b = new PolicyClient(port2)) {
             assertEquals("action=DUNNO", a.ask(request("192.0.2.1")));
             assertEquals("action=DUNNO", b.ask(request("192.0.2.1")));
-            try (Raw third = new Raw(port2)) {
+            try (PolicyClient third = new PolicyClient(port2)) {
                 assertTrue(third.closedWithin(Duration.ofSeconds(10)));
             }
             assertEquals("action=DUNNO", a.ask(request("192.0.2.1")), "the first two keep working");
@@ -184,7 +166,7 @@ class PolicyServerTest {
         int port = start("127.0.0.0/8", 100, Duration.ofSeconds(30), "554 5.7.1 Blocked: $reason");
         publish(live, new Decision(Decision.SCHEMA, "192.0.2.7/32", Decision.Action.BAN, List.of(), "jail:x",
                 "evil\n\naction=OK\n\r" + "z".repeat(300), Instant.now(), null, "test"));
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             String reply = c.ask(request("192.0.2.7"));
             assertTrue(reply.startsWith("action=554 5.7.1 Blocked: evil??action=OK??zzz"), reply);
             assertTrue(reply.length() < 150, "the reason is cut short");
@@ -196,7 +178,7 @@ class PolicyServerTest {
     void portScopeUsesServerPortOrTheDefaultPort() throws IOException {
         int port = start();
         publish(live, ban("192.0.2.7/32", null, 25, 465));
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             assertEquals(BAN_REPLY, c.ask(request("192.0.2.7", "RCPT", "25")));
             assertEquals("action=DUNNO", c.ask(request("192.0.2.7", "RCPT", "587")));
             assertEquals(BAN_REPLY, c.ask(request("192.0.2.7", "RCPT", null)), "no server_port: port 25");
@@ -216,7 +198,7 @@ class PolicyServerTest {
                 List.of(new Verdict.Entry(Verdict.RECIPIENT_RATE, 500, 100, later)))), "t");
         live.verdict("192.0.2.40", VerdictCodec.encode(new Verdict(Verdict.SCHEMA, "192.0.2.40", Instant.now(), "rep",
                 List.of(new Verdict.Entry(Verdict.CONNECTION_COUNT, 5, 3, Instant.now().minusSeconds(1))))), "t");
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             assertEquals("action=450 4.7.1 Error: too many connections from 192.0.2.10",
                     c.ask(request("192.0.2.10", "CONNECT", "25")));
             assertEquals("action=450 4.7.1 Error: too much mail from 192.0.2.20",
@@ -236,7 +218,7 @@ class PolicyServerTest {
     void badRequestsGetTheDefaultActionAndAreCounted() throws IOException {
         int port = start();
         publish(live, ban("192.0.2.7/32", null));
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             assertEquals("action=DUNNO", c.ask("request=something_else\nclient_address=192.0.2.7\n\n"));
             assertEquals("action=DUNNO", c.ask("request=smtpd_access_policy\nclient_address=192.0.2.7/32\n\n"));
             assertEquals("action=DUNNO", c.ask("request=smtpd_access_policy\nclient_address=host.example\n\n"));
@@ -250,7 +232,7 @@ class PolicyServerTest {
     void ipv6Clients() throws IOException {
         int port = start();
         publish(live, ban("2001:db8::/64", null));
-        try (Raw c = new Raw(port)) {
+        try (PolicyClient c = new PolicyClient(port)) {
             assertEquals("action=554 5.7.1 Service unavailable; Client host [2001:db8::5] blocked by Portcullis",
                     c.ask(request("2001:db8::5")));
             assertEquals("action=DUNNO", c.ask(request("2001:db8:1::5")));
@@ -260,7 +242,7 @@ class PolicyServerTest {
     @Test
     void aClientThatNeverReadsCannotMakeTheServerBufferWithoutBound() throws IOException {
         int port = start();
-        try (Raw slow = new Raw(port); Raw other = new Raw(port)) {
+        try (PolicyClient slow = new PolicyClient(port); PolicyClient other = new PolicyClient(port)) {
             String r = request("192.0.2.9");
             byte[] chunk = r.repeat(500).getBytes(StandardCharsets.US_ASCII);
             slow.socket.setSoTimeout(200);
@@ -286,74 +268,6 @@ class PolicyServerTest {
                 Thread.currentThread().interrupt();
             }
             assertTrue(writer.isAlive(), "the writer is blocked: the server paused reading from it");
-        }
-    }
-
-    /** A raw policy client. */
-    static final class Raw implements AutoCloseable {
-        final Socket socket;
-        private final InputStream in;
-
-        Raw(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(10_000);
-            in = socket.getInputStream();
-        }
-
-        void send(String text) throws IOException {
-            socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-        }
-
-        void sendQuietly(String text) {
-            try {
-                send(text);
-            } catch (IOException ignored) {
-                // the server may close before all is written
-            }
-        }
-
-        String ask(String request) throws IOException {
-            send(request);
-            return reply();
-        }
-
-        /** One reply: its lines up to the empty line, joined by newlines. */
-        String reply() throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            int prev = -1;
-            while (true) {
-                int c = in.read();
-                if (c < 0) {
-                    throw new IOException("closed after " + b);
-                }
-                if (c == '\n' && prev == '\n') {
-                    String s = b.toString(StandardCharsets.US_ASCII);
-                    return s.substring(0, s.length() - 1);
-                }
-                b.write(c);
-                prev = c;
-            }
-        }
-
-        boolean closedWithin(Duration d) throws IOException {
-            socket.setSoTimeout((int) d.toMillis());
-            try {
-                while (true) {
-                    if (in.read() < 0) {
-                        return true;
-                    }
-                }
-            } catch (SocketTimeoutException e) {
-                return false;
-            } catch (IOException e) {
-                return true; // reset by the server
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
         }
     }
 }
