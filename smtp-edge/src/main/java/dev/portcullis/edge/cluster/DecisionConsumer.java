@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -101,17 +102,26 @@ public class DecisionConsumer {
         }
     }
 
-    /** One record of {@code portcullis.decisions}. */
+    /**
+     * A batch of {@code portcullis.decisions} records (the channel runs in batch mode: a
+     * start-up replay of 100,000 decisions must not pay the messaging layer's cost per record).
+     */
     @Incoming("decisions")
     @Blocking
-    public void consume(ConsumerRecord<String, byte[]> record) {
+    public void consume(ConsumerRecords<String, byte[]> records) {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            consume(record);
+        }
+    }
+
+    /** One record; whatever is wrong with it is counted and never stops the channel. */
+    void consume(ConsumerRecord<String, byte[]> record) {
         read.incrementAndGet();
         try {
             apply(record.key(), record.value());
         } catch (UnreadableEventException e) {
             skipped.skip(record, e.getMessage());
         } catch (RuntimeException e) {
-            // Whatever went wrong with one record must not stop the channel.
             skipped.skip(record, e.toString());
         } finally {
             replay.delivered(record.partition(), record.offset());
