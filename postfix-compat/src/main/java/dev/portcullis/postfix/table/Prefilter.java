@@ -217,7 +217,7 @@ final class Prefilter {
     }
 
     /** End (exclusive) of the bracket expression starting at k (RE2 syntax, as we emit it). */
-    private static int classEnd(String re, int k) {
+    static int classEnd(String re, int k) {
         int j = k + 1;
         int n = re.length();
         if (j < n && re.charAt(j) == '^') {

@@ -424,9 +424,17 @@ final class RegexTable implements LookupTable {
                 skip(line, problem, false);
                 throw new Skip();
             }
+            String tooBig = RegexBudget.check(re2);
+            if (tooBig != null) {
+                skip(line, (kind == Kind.PCRE ? "error in regex: " : "") + tooBig, false);
+                throw new Skip();
+            }
             Pattern pattern;
             try {
                 pattern = Pattern.compile(re2, longest ? Pattern.LONGEST_MATCH : 0);
+            } catch (StackOverflowError err) {
+                skip(line, (kind == Kind.PCRE ? "error in regex: " : "") + "regular expression nested too deeply", false);
+                throw new Skip();
             } catch (PatternSyntaxException err) {
                 skip(line, (kind == Kind.PCRE ? "error in regex: " : "") + err.getDescription()
                         + " in " + PcreRegex.shown(raw.text(), 60), false);
