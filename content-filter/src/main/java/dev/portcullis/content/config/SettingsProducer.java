@@ -1,6 +1,5 @@
 package dev.portcullis.content.config;
 
-import dev.portcullis.content.rules.PostfixTables;
 import dev.portcullis.content.rules.RuleBook;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -20,6 +19,6 @@ public class SettingsProducer {
     @Produces
     @Singleton
     RuleBook rules(ContentSettings settings) {
-        return new RuleBook(settings.tables(), new PostfixTables(), Clock.systemUTC());
+        return new RuleBook(settings.tables(), Clock.systemUTC());
     }
 }

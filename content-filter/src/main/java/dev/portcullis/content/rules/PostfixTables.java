@@ -7,14 +7,17 @@ import dev.portcullis.postfix.table.Tables;
 import java.util.Optional;
 
 /**
- * The production {@link TableOpener}: postfix-compat's regexp/pcre tables
- * ({@link Tables#open(String)}, strict mode: a rule Postfix would skip with a warning stops
- * the load with file:line and the problem).
+ * postfix-compat's lookup tables as the inspector sees them ({@link Tables#open(String)},
+ * strict mode: a rule Postfix would skip with a warning stops the load with file:line and the
+ * problem).
  */
-public final class PostfixTables implements TableOpener {
+public final class PostfixTables {
 
-    @Override
-    public Table open(String typeAndName) {
+    private PostfixTables() {
+    }
+
+    /** Opens a table once (no reload). */
+    public static Table open(String typeAndName) {
         return adapt(Tables.open(typeAndName));
     }
 

@@ -3,14 +3,14 @@ package dev.portcullis.content.rules;
 import dev.portcullis.content.check.Checks;
 import dev.portcullis.content.check.RuleSet;
 import dev.portcullis.content.check.Table;
+import dev.portcullis.postfix.table.ReloadingTable;
+import dev.portcullis.postfix.table.Tables;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,28 +18,26 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The tables in force, and their hot reload. Every table a check parameter names is opened
- * at start-up; one that cannot be opened stops the service with the opener's message
- * (file:line: problem). {@link #reload()} re-opens each table whose file changed (modification
- * time, size or file key); a table that no longer loads keeps its last good rules, and its
- * error stays visible ({@link #status()}) until a later version loads. A table named by
- * several parameters (mime_header_checks defaults to $header_checks) is opened once.
+ * at start-up as a postfix-compat {@link ReloadingTable} (strict mode); one that cannot be
+ * opened stops the service with the table's message (file:line: problem). {@link #reload()}
+ * asks each table to re-read its file if it changed; a version that does not load leaves the
+ * last good rules in force, and its error stays visible ({@link #status()}) until a later
+ * version loads. A table named by several parameters (mime_header_checks defaults to
+ * $header_checks) is opened once.
  *
- * <p>Thread-safe: lookups read one immutable {@link RuleSet} snapshot; reloads are
- * serialised.
+ * <p>Thread-safe: lookups go to each table's current version; reloads are serialised.
  */
 public final class RuleBook {
 
     private static final Logger LOG = Logger.getLogger(RuleBook.class);
 
     private final Map<Checks, List<String>> names;
-    private final TableOpener opener;
     private final Clock clock;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
-    private volatile RuleSet current;
+    private final RuleSet rules;
     private volatile Instant lastCheck;
     private volatile Instant lastChange;
     private long reloads;
@@ -48,30 +46,37 @@ public final class RuleBook {
     /**
      * Opens every table now.
      *
-     * @throws RuntimeException the opener's exception for the first table that does not open
+     * @throws dev.portcullis.postfix.table.TableException for the first table that does not open
      */
-    public RuleBook(Map<Checks, List<String>> names, TableOpener opener, Clock clock) {
+    public RuleBook(Map<Checks, List<String>> names, Clock clock) {
         this.names = new EnumMap<>(Checks.class);
         this.names.putAll(names);
-        this.opener = opener;
         this.clock = clock;
         for (List<String> list : names.values()) {
             for (String name : list) {
                 if (!entries.containsKey(name)) {
-                    Stamp stamp = Stamp.of(name);
-                    Table t = opener.open(name);
-                    entries.put(name, new Entry(name, t, stamp, clock.instant(), countRules(name), null, null));
+                    ReloadingTable t = new ReloadingTable(name, Tables.Mode.STRICT);
+                    entries.put(name, new Entry(name, t, PostfixTables.adapt(t), clock.instant(), countRules(name),
+                            null, null));
                 }
             }
         }
         lastCheck = clock.instant();
         lastChange = lastCheck;
-        current = build();
+        Map<Checks, List<Table>> t = new EnumMap<>(Checks.class);
+        this.names.forEach((c, list) -> {
+            List<Table> tables = new ArrayList<>();
+            for (String n : list) {
+                tables.add(entries.get(n).view);
+            }
+            t.put(c, tables);
+        });
+        rules = new RuleSet(t);
     }
 
-    /** The rules in force now. */
+    /** The rules in force (each table answers from its current version). */
     public RuleSet rules() {
-        return current;
+        return rules;
     }
 
     /** The names each check searches, in order. */
@@ -85,7 +90,7 @@ public final class RuleBook {
         synchronized (this) {
             e = entries.get(name);
         }
-        return e == null ? null : e.table;
+        return e == null ? null : e.view;
     }
 
     /**
@@ -97,27 +102,26 @@ public final class RuleBook {
         boolean changed = false;
         for (Map.Entry<String, Entry> me : entries.entrySet()) {
             Entry old = me.getValue();
-            Stamp stamp = Stamp.of(old.name);
-            if (stamp.equals(old.stamp) || stamp.equals(old.failedStamp())) {
-                continue;
-            }
-            try {
-                Table t = opener.open(old.name);
-                me.setValue(new Entry(old.name, t, stamp, clock.instant(), countRules(old.name), null, null));
+            if (old.table.reload()) {
+                me.setValue(new Entry(old.name, old.table, old.view, clock.instant(), countRules(old.name), null, null));
                 reloads++;
                 changed = true;
                 LOG.infof("reloaded %s (%d rules)", old.name, me.getValue().rules);
-            } catch (RuntimeException e) {
+                continue;
+            }
+            String error = old.table.lastError().orElse(null);
+            if (error != null && !error.equals(old.error)) {
                 failures++;
-                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-                me.setValue(old.failed(why, clock.instant(), stamp));
-                LOG.errorf("%s: reload failed, keeping the last good rules: %s", old.name, why);
+                me.setValue(new Entry(old.name, old.table, old.view, old.loadedAt, old.rules, error, clock.instant()));
+                LOG.errorf("%s: reload failed, keeping the last good rules: %s", old.name, error);
+            } else if (error == null && old.error != null) {
+                // Back to the version in force (same content): nothing failed any more.
+                me.setValue(new Entry(old.name, old.table, old.view, old.loadedAt, old.rules, null, null));
             }
         }
         lastCheck = clock.instant();
         if (changed) {
             lastChange = lastCheck;
-            current = build();
         }
         return changed;
     }
@@ -146,18 +150,6 @@ public final class RuleBook {
             }
         }
         return n;
-    }
-
-    private RuleSet build() {
-        Map<Checks, List<Table>> t = new EnumMap<>(Checks.class);
-        names.forEach((c, list) -> {
-            List<Table> tables = new ArrayList<>();
-            for (String n : list) {
-                tables.add(entries.get(n).table);
-            }
-            t.put(c, tables);
-        });
-        return new RuleSet(t);
     }
 
     /**
@@ -214,38 +206,7 @@ public final class RuleBook {
                               Instant errorAt) {
     }
 
-    /** Identifies one version of a file. */
-    record Stamp(long modified, long size, Object key) {
-        static final Stamp MISSING = new Stamp(-1, -1, null);
-
-        static Stamp of(String name) {
-            Path p = path(name);
-            if (p == null) {
-                return MISSING;
-            }
-            try {
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-                return new Stamp(a.lastModifiedTime().toMillis(), a.size(), a.fileKey());
-            } catch (NoSuchFileException e) {
-                return MISSING;
-            } catch (IOException e) {
-                return MISSING;
-            }
-        }
-    }
-
-    private record Entry(String name, Table table, Stamp stamp, Instant loadedAt, int rules, String error,
-                         Instant errorAt, Stamp failed) {
-        Entry(String name, Table table, Stamp stamp, Instant loadedAt, int rules, String error, Instant errorAt) {
-            this(name, table, stamp, loadedAt, rules, error, errorAt, null);
-        }
-
-        Stamp failedStamp() {
-            return failed;
-        }
-
-        Entry failed(String why, Instant at, Stamp newStamp) {
-            return new Entry(name, table, stamp, loadedAt, rules, why, at, Objects.requireNonNull(newStamp));
-        }
+    private record Entry(String name, ReloadingTable table, Table view, Instant loadedAt, int rules, String error,
+                         Instant errorAt) {
     }
 }

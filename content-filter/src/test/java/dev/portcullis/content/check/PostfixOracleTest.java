@@ -167,12 +167,11 @@ class PostfixOracleTest {
                 "relay_transport", "smtp:[127.0.0.1]:" + sink.port(),
                 "smtp_tls_security_level", "none"));
         Map<Checks, List<Table>> t = new EnumMap<>(Checks.class);
-        PostfixTables opener = new PostfixTables();
-        Table h = opener.open("regexp:" + hc);
+        Table h = PostfixTables.open("regexp:" + hc);
         t.put(Checks.HEADER, List.of(h));
         t.put(Checks.MIME, List.of(h));
         t.put(Checks.NESTED, List.of(h));
-        t.put(Checks.BODY, List.of(opener.open("regexp:" + bc)));
+        t.put(Checks.BODY, List.of(PostfixTables.open("regexp:" + bc)));
         rules = new RuleSet(t);
     }
 
@@ -220,6 +219,14 @@ class PostfixOracleTest {
                 case ACCEPT -> {
                     assertEquals(250, reply.code(), what);
                     delivered++;
+                    // The sink's file exists from RCPT on: wait until Postfix saw its 250 for ".".
+                    String qmgr = postfix.maillogLines().stream()
+                            .filter(l -> l.contains(marker) && l.contains("postfix/qmgr")).findFirst().orElseThrow();
+                    Matcher q = Pattern.compile("postfix/qmgr\\[\\d+\\]: ([0-9A-F]+): from=").matcher(qmgr);
+                    assertEquals(true, q.find(), qmgr);
+                    String queueId = q.group(1);
+                    postfix.awaitMaillog(l -> l.contains(queueId + ": to=<") && l.contains("status=sent"),
+                            Duration.ofSeconds(60));
                     List<byte[]> got = sink.awaitMessages(delivered, Duration.ofSeconds(60));
                     String postfixCopy = withoutFirstHeader(new String(SmtpSink.content(got.get(delivered - 1)),
                             StandardCharsets.UTF_8));

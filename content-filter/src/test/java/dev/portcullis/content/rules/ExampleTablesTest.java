@@ -20,7 +20,7 @@ class ExampleTablesTest {
     static final Path CONFIG = Path.of("..", "config");
 
     static void expect(String table, Map<String, String> cases) {
-        Table t = new PostfixTables().open("regexp:" + CONFIG.resolve(table).toAbsolutePath());
+        Table t = PostfixTables.open("regexp:" + CONFIG.resolve(table).toAbsolutePath());
         cases.forEach((line, value) -> assertEquals(Optional.ofNullable(value),
                 t.find(line).map(Table.Match::value), line));
     }

@@ -18,7 +18,6 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,8 +49,7 @@ class RuleBookTest {
     }
 
     RuleBook book() {
-        return new RuleBook(Map.of(Checks.HEADER, List.of(name), Checks.MIME, List.of(name)), new PostfixTables(),
-                Clock.systemUTC());
+        return new RuleBook(Map.of(Checks.HEADER, List.of(name), Checks.MIME, List.of(name)), Clock.systemUTC());
     }
 
     @Test
@@ -61,7 +59,7 @@ class RuleBookTest {
         assertTrue(e.getMessage().contains(table + ":2"), e.getMessage());
         Files.delete(table);
         e = assertThrows(TableException.class, this::book);
-        assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
+        assertTrue(e.getMessage().contains(table.toString()), e.getMessage());
     }
 
     @Test
@@ -71,7 +69,6 @@ class RuleBookTest {
         assertEquals(List.of("header_checks", "mime_header_checks"), book.status().tables().get(0).usedBy());
         assertEquals(3, book.status().tables().get(0).rules());
         assertFalse(book.reload(), "nothing changed");
-        var before = book.rules();
         assertTrue(book.rules().find(Checks.HEADER, "Subject: a").isPresent());
 
         write("/^Subject: c/ REJECT c\n");
@@ -79,14 +76,14 @@ class RuleBookTest {
         assertTrue(book.rules().find(Checks.MIME, "Subject: c").isPresent());
         assertTrue(book.rules().find(Checks.HEADER, "Subject: a").isEmpty());
 
-        var good = book.rules();
         write("/^Subject: d/ REJECT d\n/[z-a]/ REJECT\n");
         assertFalse(book.reload());
-        assertSame(good, book.rules(), "the last good rules stay in force");
+        assertTrue(book.rules().find(Checks.HEADER, "Subject: c").isPresent(), "the last good rules stay in force");
+        assertTrue(book.rules().find(Checks.HEADER, "Subject: d").isEmpty());
         assertTrue(book.status().tables().get(0).error().contains(table + ":2"), book.status().tables().get(0).error());
         assertEquals(1, book.errorCount());
-        assertFalse(book.reload(), "a failed version is not retried until it changes");
-        assertEquals(1, book.status().failures());
+        assertFalse(book.reload(), "the same broken version again");
+        assertEquals(1, book.status().failures(), "counted once per broken version");
 
         write("/^Subject: e/ REJECT e\n");
         assertTrue(book.reload());
@@ -94,7 +91,6 @@ class RuleBookTest {
         assertEquals(0, book.errorCount());
         assertTrue(book.rules().find(Checks.HEADER, "Subject: e").isPresent());
         assertEquals(2, book.status().reloads());
-        assertFalse(before == book.rules());
     }
 
     @Test
@@ -103,7 +99,7 @@ class RuleBookTest {
         Files.delete(table);
         assertFalse(book.reload());
         assertTrue(book.rules().find(Checks.HEADER, "Subject: a").isPresent());
-        assertTrue(book.status().tables().get(0).error().contains("No such file"), book.status().tables().get(0).error());
+        assertTrue(book.status().tables().get(0).error().contains(table.toString()), book.status().tables().get(0).error());
         Instant at = book.status().tables().get(0).errorAt();
         assertTrue(at != null);
     }
