@@ -191,10 +191,6 @@ class BanServiceTest {
                 .body("error", containsString("malformed cidr"));
         given().header("Authorization", READ).get("/api/v1/jails/nosuch").then().statusCode(404);
         given().header("Authorization", READ).get("/api/v1/bans?limit=0").then().statusCode(400);
-        // an oversized body is refused before it is read
-        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
-                .body("{\"cidr\":\"192.0.2.7\",\"reason\":\"" + "x".repeat(200_000) + "\"}").post("/api/v1/bans")
-                .then().statusCode(413);
     }
 
     @Test
