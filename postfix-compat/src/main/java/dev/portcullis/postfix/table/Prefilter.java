@@ -159,24 +159,59 @@ final class Prefilter {
         Prefilter build() {
             return Prefilter.build(literals);
         }
+
+        int size() {
+            return literals.size();
+        }
     }
 
     /**
-     * The required literals of a pattern in RE2 syntax: one per top-level alternative, any of
-     * which a match must contain; null when some alternative has none (the rule must always
-     * be tried).
+     * The required literals of a pattern in RE2 syntax: one list per top-level alternative,
+     * each holding every run of plain characters that a match of that alternative must
+     * contain (any one of them will do as its filter); null when some alternative has none
+     * (the rule must always be tried).
      */
-    static String[] requiredLiterals(String re2) {
+    static String[][] candidateLiterals(String re2) {
         List<String> alternatives = splitTopLevel(re2);
-        String[] result = new String[alternatives.size()];
+        String[][] result = new String[alternatives.size()][];
         for (int k = 0; k < result.length; k++) {
-            String best = longestRun(alternatives.get(k));
-            if (best.length() < MIN_LITERAL) {
+            List<String> runs = runs(alternatives.get(k));
+            if (runs.isEmpty()) {
                 return null;
             }
-            result[k] = best;
+            result[k] = runs.toArray(String[]::new);
         }
         return result;
+    }
+
+    /** The longest candidate of each alternative (see {@link #candidateLiterals}). */
+    static String[] requiredLiterals(String re2) {
+        String[][] c = candidateLiterals(re2);
+        if (c == null) {
+            return null;
+        }
+        String[] best = new String[c.length];
+        for (int k = 0; k < c.length; k++) {
+            best[k] = choose(c[k], l -> 0);
+        }
+        return best;
+    }
+
+    /**
+     * The best filter among {@code candidates}: the one fewest rules share
+     * ({@code sharedBy}), then the longest, then the first.
+     */
+    static String choose(String[] candidates, java.util.function.ToIntFunction<String> sharedBy) {
+        String best = null;
+        int bestShared = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int shared = sharedBy.applyAsInt(c);
+            if (best == null || shared < bestShared || (shared == bestShared && c.length() > best.length())) {
+                best = c;
+                bestShared = shared;
+            }
+        }
+        return best;
     }
 
     private static List<String> splitTopLevel(String re) {
@@ -261,9 +296,9 @@ final class Prefilter {
         return n;
     }
 
-    /** Longest run of required plain ASCII characters in one alternative (no top-level '|'). */
-    private static String longestRun(String re) {
-        String best = "";
+    /** The runs of required plain ASCII characters in one alternative (no top-level '|'). */
+    private static List<String> runs(String re) {
+        List<String> runs = new ArrayList<>();
         StringBuilder run = new StringBuilder();
         int n = re.length();
         int k = 0;
@@ -340,19 +375,21 @@ final class Prefilter {
             if (literal >= 0 && !optional) {
                 run.append((char) literal);
                 if (repeated) {
-                    best = longer(best, run);
-                    run.setLength(0);
+                    flush(runs, run);
                 }
             } else {
-                best = longer(best, run);
-                run.setLength(0);
+                flush(runs, run);
             }
             k = q;
         }
-        return longer(best, run);
+        flush(runs, run);
+        return runs;
     }
 
-    private static String longer(String best, StringBuilder run) {
-        return run.length() > best.length() ? run.toString() : best;
+    private static void flush(List<String> runs, StringBuilder run) {
+        if (run.length() >= MIN_LITERAL) {
+            runs.add(run.toString());
+        }
+        run.setLength(0);
     }
 }

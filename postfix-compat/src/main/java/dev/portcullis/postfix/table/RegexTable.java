@@ -59,11 +59,40 @@ final class RegexTable implements LookupTable {
     private final Prefilter prefilter;
     private final List<TableWarning> warnings;
 
-    private RegexTable(String name, List<Rule> rules, Prefilter prefilter, List<TableWarning> warnings) {
+    /** Rules that must be looked at whatever the key: IFs, negated first patterns, no literal. */
+    private final BitSet always;
+    /** Literal id to the (ascending) indices of the rules whose first pattern it filters. */
+    private final int[][] byLiteral;
+    private final boolean anyLiteral;
+
+    private RegexTable(String name, List<Rule> rules, Prefilter prefilter, List<TableWarning> warnings,
+                       int literalCount) {
         this.name = name;
         this.rules = rules;
         this.prefilter = prefilter;
         this.warnings = List.copyOf(warnings);
+        this.always = new BitSet(rules.size());
+        List<List<Integer>> by = new ArrayList<>();
+        for (int id = 0; id < literalCount; id++) {
+            by.add(new ArrayList<>());
+        }
+        boolean literal = false;
+        for (int k = 0; k < rules.size(); k++) {
+            Rule r = rules.get(k);
+            literal |= r.first.literalIds() != null || (r.second != null && r.second.literalIds() != null);
+            if (r.isIf || !r.first.match() || r.first.literalIds() == null) {
+                always.set(k);
+            } else {
+                for (int id : r.first.literalIds()) {
+                    List<Integer> l = by.get(id);
+                    if (l.isEmpty() || l.get(l.size() - 1) != k) {
+                        l.add(k);
+                    }
+                }
+            }
+        }
+        this.byLiteral = by.stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+        this.anyLiteral = literal;
     }
 
     @Override
@@ -86,31 +115,48 @@ final class RegexTable implements LookupTable {
         return find(key, true);
     }
 
-    /** {@link #find}; without the prefilter every rule runs its full match (for tests). */
+    /**
+     * {@link #find}; without the prefilter every rule runs its full match (for tests).
+     *
+     * <p>With it, one scan of the key gives the literals present; the rules to look at are
+     * those of the literals seen plus {@link #always}, visited in file order (a BitSet walk),
+     * so a table of 10,000 rules costs a scan and a few rules per key, not 10,000 steps.
+     */
     Optional<TableMatch> find(String key, boolean prefiltered) {
         if (key == null) {
             throw new NullPointerException("key");
         }
-        BitSet seen = prefiltered ? null : ALL;
-        int k = 0;
-        int n = rules.size();
-        while (k < n) {
-            Rule r = rules.get(k);
-            if (seen == null && needsScan(r)) {
-                seen = prefilter.scan(key);
+        BitSet seen;
+        BitSet candidates;
+        if (!prefiltered) {
+            seen = ALL;
+            candidates = new BitSet(rules.size());
+            candidates.set(0, rules.size());
+        } else {
+            seen = anyLiteral ? prefilter.scan(key) : ALL;
+            candidates = (BitSet) always.clone();
+            if (seen != ALL) {
+                for (int id = seen.nextSetBit(0); id >= 0; id = seen.nextSetBit(id + 1)) {
+                    for (int k : byLiteral[id]) {
+                        candidates.set(k);
+                    }
+                }
             }
+        }
+        for (int k = candidates.nextSetBit(0); k >= 0; ) {
+            Rule r = rules.get(k);
             if (r.isIf) {
                 if (test(r.first, key, seen)) {
-                    k++;
+                    k = candidates.nextSetBit(k + 1);
                     continue;
                 }
                 if (r.endifNext < 0) {
                     return Optional.empty();
                 }
-                k = r.endifNext;
+                k = candidates.nextSetBit(r.endifNext);
                 continue;
             }
-            k++;
+            k = candidates.nextSetBit(k + 1);
             if (r.first.match() && r.result.maxGroup() > 0) {
                 if (!possible(r.first, seen)) {
                     continue;
@@ -127,10 +173,6 @@ final class RegexTable implements LookupTable {
             }
         }
         return Optional.empty();
-    }
-
-    private static boolean needsScan(Rule r) {
-        return r.first.literalIds() != null || (r.second != null && r.second.literalIds() != null);
     }
 
     /** Stands for "every literal seen": the prefilter switched off. */
@@ -176,6 +218,10 @@ final class RegexTable implements LookupTable {
         final Deque<Rule> open = new ArrayDeque<>();
         final List<TableWarning> warnings = new ArrayList<>();
         final Prefilter.Builder literals = new Prefilter.Builder();
+        /** Patterns whose filter literal is chosen once every rule is known. */
+        final List<Pending> pending = new ArrayList<>();
+        /** How many pattern alternatives could use each literal. */
+        final java.util.Map<String, Integer> shared = new java.util.HashMap<>();
 
         Loader(Kind kind, String file, Tables.Mode mode) {
             this.kind = kind;
@@ -321,7 +367,18 @@ final class RegexTable implements LookupTable {
                 }
                 warn(r.origin.line(), "IF has no matching ENDIF");
             }
-            return new RegexTable(kind.type + ":" + file, List.copyOf(rules), literals.build(), warnings);
+            // The literal that fewest rules share filters best ("^Subject:" is in every
+            // subject rule; "pills 5" is in one).
+            for (Pending p : pending) {
+                for (int k = 0; k < p.candidates().length; k++) {
+                    p.pat().literalIds()[k] = literals.id(Prefilter.choose(p.candidates()[k], shared::get));
+                }
+            }
+            return new RegexTable(kind.type + ":" + file, List.copyOf(rules), literals.build(), warnings,
+                    literals.size());
+        }
+
+        record Pending(Pat pat, String[][] candidates) {
         }
 
         /** A pattern as written: text between the delimiters, its flags and negation. */
@@ -440,15 +497,17 @@ final class RegexTable implements LookupTable {
                         + " in " + PcreRegex.shown(raw.text(), 60), false);
                 throw new Skip();
             }
-            String[] required = Prefilter.requiredLiterals(re2);
-            int[] ids = null;
-            if (required != null) {
-                ids = new int[required.length];
-                for (int k = 0; k < required.length; k++) {
-                    ids[k] = literals.id(required[k]);
+            String[][] candidates = Prefilter.candidateLiterals(re2);
+            Pat pat = new Pat(pattern, raw.match(), candidates == null ? null : new int[candidates.length]);
+            if (candidates != null) {
+                pending.add(new Pending(pat, candidates));
+                for (String[] alternative : candidates) {
+                    for (String c : new java.util.HashSet<>(List.of(alternative))) {
+                        shared.merge(c, 1, Integer::sum);
+                    }
                 }
             }
-            return new Pat(pattern, raw.match(), ids);
+            return pat;
         }
     }
 

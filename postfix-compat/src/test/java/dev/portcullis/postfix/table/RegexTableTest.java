@@ -196,7 +196,16 @@ class RegexTableTest {
         String alphabet = "abcdefghijklmnoqxzZ.LIT ";
         for (int round = 0; round < 40; round++) {
             StringBuilder table = new StringBuilder();
+            int depth = 0;
             for (int k = 0; k < 30; k++) {
+                if (depth < 3 && random.nextInt(7) == 0) { // if/endif blocks, nested, some negated
+                    table.append("if ").append(random.nextBoolean() ? "!" : "").append('/')
+                            .append(atoms[random.nextInt(atoms.length)]).append("/\n");
+                    depth++;
+                } else if (depth > 0 && random.nextInt(6) == 0) {
+                    table.append("endif\n");
+                    depth--;
+                }
                 StringBuilder re = new StringBuilder();
                 int len = 1 + random.nextInt(4);
                 for (int j = 0; j < len; j++) {
@@ -208,6 +217,7 @@ class RegexTableTest {
                 table.append(random.nextInt(6) == 0 ? "!" : "").append('/').append(re).append('/')
                         .append(random.nextBoolean() ? "" : "i").append(" rule").append(k).append('\n');
             }
+            table.append("endif\n".repeat(depth));
             for (String type : List.of("regexp:t", "pcre:t")) {
                 RegexTable t = (RegexTable) Tables.parse(type, table.toString(), Tables.Mode.POSTFIX);
                 for (int q = 0; q < 200; q++) {
