@@ -4,6 +4,8 @@ import dev.portcullis.edge.cluster.DecisionConsumer;
 import dev.portcullis.edge.cluster.VerdictConsumer;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.config.EdgeSettingsLoader;
+import dev.portcullis.edge.content.ContentCheck;
+import dev.portcullis.edge.content.ContentFilterClient;
 import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.defence.LocalAnvil;
 import dev.portcullis.edge.defence.RelayPolicy;
@@ -69,10 +71,23 @@ public class EdgeApplication {
     String banAction;
     @ConfigProperty(name = "portcullis.ban.port", defaultValue = "25")
     int banPort;
+    @ConfigProperty(name = "portcullis.content-filter.url")
+    Optional<String> contentFilterUrl;
+    @ConfigProperty(name = "portcullis.content-filter.token")
+    Optional<String> contentFilterToken;
+    @ConfigProperty(name = "portcullis.content-filter.timeout", defaultValue = "30s")
+    Duration contentFilterTimeout;
+    @ConfigProperty(name = "portcullis.content-filter.failure-action", defaultValue = "tempfail")
+    String contentFilterFailureAction;
+    @ConfigProperty(name = "portcullis.content-filter.breaker-volume", defaultValue = "20")
+    int contentFilterBreakerVolume;
+    @ConfigProperty(name = "portcullis.content-filter.breaker-delay", defaultValue = "30s")
+    Duration contentFilterBreakerDelay;
     @ConfigProperty(name = "portcullis.event-loops", defaultValue = "0")
     int eventLoops;
 
     private volatile SmtpServer server;
+    private volatile ContentFilterClient contentFilter;
     private volatile SessionServices services;
     private MailLog mailLog;
 
@@ -96,6 +111,7 @@ public class EdgeApplication {
                 new BanGate(decisions.table(), BanGate.Action.parse(banAction), banPort, Clock.systemUTC()),
                 new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
                         settings.relayDomain()),
+                contentCheck(settings),
                 nextHop, publisher::publish, mailLog, metrics, Clock.systemUTC());
         registry.gauge("portcullis.edge.events.dropped", publisher, EventPublisher::dropped);
         registry.gauge("portcullis.edge.events.failed", publisher, EventPublisher::failed);
@@ -124,6 +140,42 @@ public class EdgeApplication {
         if (mailLog != null) {
             mailLog.close();
         }
+    }
+
+    /** The content check from {@code portcullis.content-filter.*}; none when no URL is set. */
+    private ContentCheck contentCheck(EdgeSettings settings) {
+        String url = contentFilterUrl.map(String::strip).orElse("");
+        if (url.isEmpty()) {
+            return ContentCheck.NONE;
+        }
+        if (contentFilterTimeout.isNegative() || contentFilterTimeout.isZero()) {
+            throw new IllegalStateException("portcullis.content-filter.timeout must be positive, not "
+                    + contentFilterTimeout);
+        }
+        if (contentFilterBreakerVolume < 1) {
+            throw new IllegalStateException("portcullis.content-filter.breaker-volume must be at least 1, not "
+                    + contentFilterBreakerVolume);
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("portcullis.content-filter.url is not a URL: " + e.getMessage());
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalStateException("portcullis.content-filter.url has no host: " + url);
+        }
+        contentFilter = new ContentFilterClient(vertx, uri, contentFilterToken.orElse(null), contentFilterTimeout,
+                contentFilterBreakerVolume, contentFilterBreakerDelay);
+        long limit = settings.messageSizeLimit() > 0 ? settings.messageSizeLimit() : 64L << 20;
+        LOG.infof("content check: %s (timeout %s, on failure %s)", uri, contentFilterTimeout,
+                contentFilterFailureAction);
+        return new ContentCheck(contentFilter, ContentCheck.FailureAction.parse(contentFilterFailureAction), limit);
+    }
+
+    /** The content filter's client, or null when there is no content check. */
+    public ContentFilterClient contentFilter() {
+        return contentFilter;
     }
 
     /** The bound SMTP port (useful when configured as 0), or -1 before start. */

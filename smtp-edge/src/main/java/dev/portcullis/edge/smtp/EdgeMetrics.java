@@ -60,6 +60,11 @@ public final class EdgeMetrics {
         registry.counter("portcullis.edge.banned", "action", action).increment();
     }
 
+    /** A content check's outcome: accept, rewrite, reject, discard, failed. */
+    void contentCheck(String result) {
+        registry.counter("portcullis.edge.content.checks", "result", result).increment();
+    }
+
     void reject(int code, String check) {
         registry.counter("portcullis.edge.rejects", "code", Integer.toString(code), "check", check).increment();
     }

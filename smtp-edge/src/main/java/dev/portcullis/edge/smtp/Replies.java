@@ -21,6 +21,29 @@ public final class Replies {
         return SmtpReply.of(554, "5.7.1", "Service unavailable; Client host [" + clientIp + "] blocked");
     }
 
+    /**
+     * End of DATA when the content filter could not judge the message and
+     * {@code portcullis.content-filter.failure-action = tempfail}: the client keeps the message
+     * and retries. Postfix's milter_default_action = tempfail says "451 4.7.1 Service
+     * unavailable - try again later"; 4.3.0 names a system problem, which this is.
+     */
+    public static SmtpReply contentFilterUnavailable() {
+        return SmtpReply.of(451, "4.3.0", "Error: content check temporarily unavailable, try again later");
+    }
+
+    /** A content REJECT without its own text: cleanup(8)'s default. */
+    public static SmtpReply contentRejected() {
+        return SmtpReply.of(550, "5.7.1", "Message content rejected");
+    }
+
+    /**
+     * A DISCARDed message: the client is told what a delivery would tell it (Postfix says
+     * "250 2.0.0 Ok: queued as QUEUEID" for a message its cleanup then discards).
+     */
+    public static SmtpReply discardedAsQueued(String id) {
+        return SmtpReply.of(250, "2.0.0", "Ok: queued as " + id);
+    }
+
     public static SmtpReply greeting(String banner) {
         return SmtpReply.of(220, null, banner);
     }

@@ -2,6 +2,7 @@ package dev.portcullis.edge.smtp;
 
 import dev.portcullis.edge.cluster.ClusterVerdicts;
 import dev.portcullis.edge.config.EdgeSettings;
+import dev.portcullis.edge.content.ContentCheck;
 import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.defence.LocalAnvil;
 import dev.portcullis.edge.defence.RelayPolicy;
@@ -29,6 +30,7 @@ public record SessionServices(
         ClusterVerdicts verdicts,
         BanGate bans,
         RelayPolicy relay,
+        ContentCheck content,
         NextHopClient nextHop,
         Consumer<SessionEvent> events,
         MailLog log,

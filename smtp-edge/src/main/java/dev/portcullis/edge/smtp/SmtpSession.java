@@ -5,6 +5,9 @@ import dev.portcullis.edge.protocol.Untrusted;
 import dev.portcullis.edge.protocol.SmtpReply;
 
 import dev.portcullis.edge.cluster.ClusterVerdicts;
+import dev.portcullis.edge.content.ContentCheck;
+import dev.portcullis.edge.content.ContentVerdict;
+import dev.portcullis.edge.content.ForwardedMessage;
 import dev.portcullis.edge.config.BareNewlinePolicy;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.defence.LocalAnvil;
@@ -21,6 +24,8 @@ import io.vertx.core.net.NetSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -121,6 +126,8 @@ final class SmtpSession {
         ProxySession proxy;
         int recipients;
         String lastRecipient;
+        /** Every accepted recipient (at most smtpd_recipient_limit), for the content filter's envelope. */
+        final List<String> recipientList = new ArrayList<>();
         boolean broken;
 
         Transaction(String sender, String mailArgs, long declaredSize) {
@@ -628,6 +635,7 @@ final class SmtpSession {
             }
             t.recipients++;
             t.lastRecipient = recipient;
+            t.recipientList.add(recipient);
             publish(new SessionEvent.Rcpt(meta(), t.sender, recipient));
             ok("RCPT", r);
         });
@@ -802,10 +810,22 @@ final class SmtpSession {
         private boolean bareLf;
         /** Part of the current line was forwarded and its line end not yet. */
         private boolean lineOpen;
+        /**
+         * With a content check the message is held here whole (dot-unstuffed, as the filter
+         * wants it) and nothing goes to the next hop until the verdict; else null and the
+         * message streams through {@link #out}.
+         */
+        private final Buffer held;
 
         DataPhase(Transaction t) {
             this.t = t;
-            out.appendString(receivedHeader());
+            if (services.content().enabled()) {
+                held = Buffer.buffer(8192);
+                held.appendString(receivedHeader());
+            } else {
+                held = null;
+                out.appendString(receivedHeader());
+            }
         }
 
         void line(LineReader.Line line) {
@@ -824,7 +844,8 @@ final class SmtpSession {
                 from = 1; // remove the client's dot-stuffing; we stuff again below
             }
             size += bytes.length - from + (line.terminator() == LineReader.Terminator.NONE ? 0 : 2);
-            if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
+            if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()
+                    || held != null && size > services.content().maxHeld()) {
                 oversize = true;
             }
             boolean keep = !oversize;
@@ -844,32 +865,35 @@ final class SmtpSession {
             }
             boolean ends = line.terminator() != LineReader.Terminator.NONE;
             if (keep) {
-                if (atLineStart && bytes.length - from > 0 && bytes[from] == '.') {
+                // Held for a content check the message stays dot-unstuffed (the filter wants it
+                // so; it is stuffed when forwarded); streamed, it is stuffed here.
+                Buffer target = held != null ? held : out;
+                if (held == null && atLineStart && bytes.length - from > 0 && bytes[from] == '.') {
                     out.appendByte((byte) '.');
                 }
                 // A CR inside a line is a bare CR (the reader strips the one before LF). A next
                 // hop that took it for a line end could be made to end DATA early and run the
                 // rest as commands, so it goes out as a space, as Postfix's smtpd sends it on.
-                int start = out.length();
-                out.appendBytes(bytes, from, bytes.length - from);
-                for (int i = start; i < out.length(); i++) {
-                    if (out.getByte(i) == '\r') {
-                        out.setByte(i, (byte) ' ');
+                int start = target.length();
+                target.appendBytes(bytes, from, bytes.length - from);
+                for (int i = start; i < target.length(); i++) {
+                    if (target.getByte(i) == '\r') {
+                        target.setByte(i, (byte) ' ');
                     }
                 }
                 lineOpen = !ends;
                 if (ends) {
-                    out.appendString("\r\n");
+                    target.appendString("\r\n");
                 }
             } else if (ends && lineOpen && !oversize) {
                 // The start of this line went out; its end must too, or the trimmed header
                 // would swallow the next line (or the final CRLF before the dot).
-                out.appendString("\r\n");
+                (held != null ? held : out).appendString("\r\n");
                 lineOpen = false;
             }
             atLineStart = line.terminator() != LineReader.Terminator.NONE;
             previousCrlf = line.terminator() == LineReader.Terminator.CRLF;
-            if (out.length() >= FLUSH_THRESHOLD) {
+            if (held == null && out.length() >= FLUSH_THRESHOLD) {
                 flush(false);
             }
         }
@@ -934,6 +958,15 @@ final class SmtpSession {
                 proxyFailed("END-OF-MESSAGE", null, t.sender, null);
                 return;
             }
+            if (held != null) {
+                checkContent();
+                return;
+            }
+            forward();
+        }
+
+        /** Sends what is gathered and the final dot; the next hop's answer goes to the client. */
+        private void forward() {
             busy = true;
             // The dot goes out only after the last chunk was taken (and never before).
             Future<SmtpReply> done = write(true).compose(v -> t.broken || t.proxy == null
@@ -966,16 +999,102 @@ final class SmtpSession {
                 services.metrics().accepted();
                 publish(new SessionEvent.Accepted(meta(), t.sender, t.recipients, size,
                         Untrusted.printable(r.code() + " " + r.text(), 200)));
-                // A delivered message wipes the slate, as in Postfix (carried errors too).
-                errorCount = 0;
-                carriedErrors = 0;
-                junkCount = 0;
-                if (tarpitted) {
-                    tarpitted = false;
-                    services.metrics().tarpittedSessions().decrementAndGet();
-                }
+                delivered();
                 reply(r, false, "END-OF-MESSAGE");
             });
+        }
+
+        /**
+         * Asks the content filter about the held message, then rejects, discards or forwards
+         * it (with the filter's edits). The session is busy meanwhile: pipelined input waits.
+         */
+        private void checkContent() {
+            busy = true;
+            services.content().client().check(context, held, t.sender, t.recipientList, clientIp,
+                    helo == null ? null : helo).onComplete(ar -> {
+                        if (state == State.CLOSED) {
+                            tx = null;
+                            t.close();
+                            return;
+                        }
+                        if (ar.failed()) {
+                            contentUnchecked(ar.cause());
+                        } else {
+                            contentVerdict(ar.result());
+                        }
+                    });
+        }
+
+        private void contentUnchecked(Throwable cause) {
+            String why = Untrusted.printable(String.valueOf(cause.getMessage()), LOG_TEXT);
+            services.metrics().contentCheck("failed");
+            if (services.content().onFailure() == ContentCheck.FailureAction.ACCEPT) {
+                services.log().smtpd("warning: " + sessionId + ": content filter failed, message forwarded unchecked"
+                        + " (portcullis.content-filter.failure-action = accept): " + why);
+                out = ForwardedMessage.dotStuffed(held);
+                forward();
+                return;
+            }
+            busy = false;
+            tx = null;
+            t.close();
+            services.log().smtpd("warning: NOQUEUE: content filter failed: " + why);
+            reject("END-OF-MESSAGE", Replies.contentFilterUnavailable(), "content-filter", t.sender, null);
+        }
+
+        private void contentVerdict(ContentVerdict v) {
+            String envelope = "from=<" + t.sender + "> to=<" + t.lastRecipient + "> proto=" + proto() + " helo=<"
+                    + helo() + ">";
+            ContentVerdict.Fired why = v.deciding();
+            String check = why == null || why.checks() == null ? "content-filter" : why.checks();
+            String what = why == null || why.line() == null ? "" : (check.startsWith("body") ? "body " : "header ")
+                    + Untrusted.printable(why.line(), 200) + " ";
+            if (v.rejects() || v.discards()) {
+                busy = false;
+                tx = null;
+                t.close(); // the next hop never gets the final dot: it discards what it has
+            }
+            if (v.rejects()) {
+                services.metrics().contentCheck("reject");
+                ContentVerdict.Reply r = v.reply();
+                SmtpReply reply = r == null ? Replies.contentRejected()
+                        : SmtpReply.of(r.code(), r.status(), r.text() == null ? "" : r.text());
+                // cleanup(8)'s words: "reject: header Subject: ... from client; from=<> to=<> ...: 5.7.1 text"
+                services.log().smtpd("NOQUEUE: reject: " + what + "from " + clientLog + "; " + envelope + ": "
+                        + Untrusted.printable(reply.text(), 200)
+                        + (v.rule() == null ? "" : " (" + Untrusted.printable(v.rule(), 200) + ")"));
+                rejectNoLog("END-OF-MESSAGE", reply, check, t.sender, null);
+                return;
+            }
+            if (v.discards()) {
+                services.metrics().contentCheck("discard");
+                services.log().smtpd("NOQUEUE: discard: " + what + "from " + clientLog + "; " + envelope
+                        + (v.rule() == null ? "" : " (" + Untrusted.printable(v.rule(), 200) + ")"));
+                // The client is told what a delivery tells it (that is DISCARD's point), the
+                // bus what happened, so reputation and jails count it as a content verdict.
+                publish(new SessionEvent.Reject(meta(), "END-OF-MESSAGE", 250, "2.0.0", check,
+                        "DISCARD " + (v.rule() == null ? "" : Untrusted.printable(v.rule(), 200)), t.sender, null));
+                counts.count("DATA", true);
+                messages++;
+                delivered();
+                reply(Replies.discardedAsQueued(sessionId), false, "END-OF-MESSAGE");
+                return;
+            }
+            services.metrics().contentCheck(v.edits().isEmpty() && v.addHeaders().isEmpty() ? "accept" : "rewrite");
+            List<String> extra = new ArrayList<>();
+            if (v.redirect() != null) {
+                extra.add("X-Portcullis-Redirect: " + Untrusted.printable(v.redirect(), 320));
+            }
+            for (String b : v.bcc()) {
+                extra.add("X-Portcullis-Bcc: " + Untrusted.printable(b, 320));
+            }
+            ForwardedMessage.Result result = ForwardedMessage.apply(held, v, extra);
+            if (result.dropped() > 0) {
+                services.log().smtpd("warning: " + sessionId + ": " + result.dropped()
+                        + " content filter edit(s) did not fit the message and were not applied");
+            }
+            out = ForwardedMessage.dotStuffed(result.message());
+            forward();
         }
 
         private String receivedHeader() {
@@ -991,6 +1110,17 @@ final class SmtpSession {
             sb.append("; ").append(java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
                     java.time.ZonedDateTime.now(services.clock()))).append("\r\n");
             return sb.toString();
+        }
+    }
+
+    /** A delivered message wipes the slate, as in Postfix (carried errors too). */
+    private void delivered() {
+        errorCount = 0;
+        carriedErrors = 0;
+        junkCount = 0;
+        if (tarpitted) {
+            tarpitted = false;
+            services.metrics().tarpittedSessions().decrementAndGet();
         }
     }
 

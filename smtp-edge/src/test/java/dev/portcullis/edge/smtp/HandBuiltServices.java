@@ -2,6 +2,7 @@ package dev.portcullis.edge.smtp;
 
 import dev.portcullis.edge.cluster.ClusterVerdicts;
 import dev.portcullis.edge.config.EdgeSettings;
+import dev.portcullis.edge.content.ContentCheck;
 import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.defence.LocalAnvil;
 import dev.portcullis.edge.defence.RelayPolicy;
@@ -29,6 +30,12 @@ final class HandBuiltServices {
 
     static SessionServices build(Vertx vertx, EdgeSettings settings, ClusterVerdicts verdicts, BanGate bans,
                                  Consumer<SessionEvent> events, MailLog log, Duration proxyTimeout) {
+        return build(vertx, settings, verdicts, bans, ContentCheck.NONE, events, log, proxyTimeout);
+    }
+
+    static SessionServices build(Vertx vertx, EdgeSettings settings, ClusterVerdicts verdicts, BanGate bans,
+                                 ContentCheck content, Consumer<SessionEvent> events, MailLog log,
+                                 Duration proxyTimeout) {
         return new SessionServices(vertx, settings,
                 new TarpitPolicy(settings.errorSleepTime(), settings.softErrorLimit(), settings.hardErrorLimit(), false,
                         Duration.ofSeconds(30)),
@@ -36,6 +43,7 @@ final class HandBuiltServices {
                 verdicts, bans,
                 new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
                         settings.relayDomain()),
+                content,
                 new NextHopClient(vertx, NextHop.parseList(settings.nextHops()), proxyTimeout, settings.myhostname(),
                         2048, 100),
                 events, log, new EdgeMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
