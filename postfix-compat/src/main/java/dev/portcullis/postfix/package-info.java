@@ -20,6 +20,9 @@
  * environment variable POSTFIX_SMTPD_TIMEOUT: parameter smtpd_timeout: bad time value or unit: 10x
  * /etc/postfix/main.cf:7: mynetworks: non-null host address bits in "10.1.0.0/8", perhaps you should use "10.0.0.0/8" instead
  * </pre>
+ * Lookup tables (regexp, pcre, cidr, texthash/hash, inline) and the postmap -q tool are in
+ * {@link dev.portcullis.postfix.table}; {@link dev.portcullis.postfix.CidrPattern} is the one
+ * reader of address/network patterns for network lists and cidr tables alike.
  * This package reads configuration; it does not decide anything about mail. What a parameter
  * means to an SMTP session is the edge's business.
  *
