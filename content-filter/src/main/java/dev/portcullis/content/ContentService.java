@@ -1,5 +1,6 @@
 package dev.portcullis.content;
 
+import dev.portcullis.content.check.Action;
 import dev.portcullis.content.check.ActionKind;
 import dev.portcullis.content.check.Inspector;
 import dev.portcullis.content.check.Verdict;
@@ -142,7 +143,10 @@ public class ContentService {
         if (f.action() == ActionKind.IGNORE) {
             return;
         }
-        String text = f.text() == null || f.text().isEmpty() ? "" : ": " + f.text();
+        String text = f.action() == ActionKind.REJECT
+                ? ": " + Action.parse("REJECT " + f.text(), true).reply().status() + " "
+                + Action.parse("REJECT " + f.text(), true).reply().text()
+                : f.text() == null || f.text().isEmpty() ? "" : ": " + f.text();
         String line = f.action().name().toLowerCase(java.util.Locale.ROOT) + ": " + where + " " + f.line() + context + text;
         if (f.action() == ActionKind.WARN) {
             LOG.warn(line);

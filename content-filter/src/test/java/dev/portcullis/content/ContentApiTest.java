@@ -91,6 +91,9 @@ class ContentApiTest {
                 .body("error", containsString("bearer"));
         given().header("Authorization", "Bearer wrong").get("/api/v1/rules").then().statusCode(401);
         given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/api/v1/check"))
+                .body(containsString("/api/v1/test")).body(containsString("/api/v1/rules"))
+                .body(containsString("bearer"));
     }
 
     @Test
