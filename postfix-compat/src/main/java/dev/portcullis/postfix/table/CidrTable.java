@@ -85,34 +85,37 @@ final class CidrTable implements LookupTable {
             String p = LogicalLines.trimTrailing(l.text());
             int line = l.number();
             Origin origin = Origin.at(file, line);
-            boolean isIf = p.regionMatches(true, 0, "IF", 0, 2) && p.length() > 2 && LogicalLines.isSpace(p.charAt(2));
+            boolean isIf = p.regionMatches(true, 0, "IF", 0, 2) && (p.length() == 2 || !LogicalLines.isAlnum(p.charAt(2)));
             boolean isEndif = p.regionMatches(true, 0, "ENDIF", 0, 5)
-                    && (p.length() == 5 || LogicalLines.isSpace(p.charAt(5)));
+                    && (p.length() == 5 || !LogicalLines.isAlnum(p.charAt(5)));
             if (isEndif) {
-                if (open.isEmpty()) {
-                    problems.skip(line, "ignoring ENDIF without matching IF", null);
+                // dict_cidr.c: an ENDIF with text after it is skipped whole (it closes nothing)
+                if (!p.substring(5).isBlank()) {
+                    problems.skip(line, "garbage after ENDIF", null);
+                } else if (open.isEmpty()) {
+                    problems.skip(line, "ENDIF without IF", null);
                 } else {
-                    if (!p.substring(5).isBlank()) {
-                        problems.warn(line, "ignoring extra text after ENDIF");
-                    }
                     open.pop().endifNext()[0] = rules.size();
                 }
                 continue;
             }
-            String rest = isIf ? p.substring(2).strip() : p;
-            int end = 0;
-            while (end < rest.length() && !LogicalLines.isSpace(rest.charAt(end))) {
-                end++;
+            String pattern;
+            String value;
+            if (isIf) { // the rest of the line is the pattern: "if 10.0.0.0/8 x" is a bad mask
+                pattern = p.substring(2).strip();
+                value = "";
+            } else {
+                int end = 0;
+                while (end < p.length() && !LogicalLines.isSpace(p.charAt(end))) {
+                    end++;
+                }
+                pattern = p.substring(0, end);
+                value = p.substring(end).strip();
             }
-            String pattern = rest.substring(0, end);
-            String value = rest.substring(end).strip();
             boolean match = true;
             while (pattern.startsWith("!")) {
                 match = !match;
                 pattern = pattern.substring(1);
-            }
-            if (isIf && !value.isEmpty()) {
-                problems.warn(line, "ignoring extra text after IF statement: \"" + value + "\"");
             }
             if (!isIf && value.isEmpty()) {
                 problems.skip(line, "no lookup result", null);

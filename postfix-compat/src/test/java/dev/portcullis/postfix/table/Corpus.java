@@ -40,7 +40,7 @@ final class Corpus {
         try (Stream<Path> files = Files.list(dir())) {
             return files.map(p -> p.getFileName().toString())
                     .filter(n -> !n.endsWith(".keys") && !n.endsWith(".golden") && !n.endsWith(".warnings")
-                            && !n.endsWith(".sh"))
+                            && !n.endsWith(".deviations") && !n.endsWith(".sh"))
                     .sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -79,6 +79,28 @@ final class Corpus {
         int nl = g.indexOf('\n');
         return new Answer(Integer.parseInt(g.substring("exit ".length(), nl)), g.substring(nl + 1),
                 normalize(read(table + ".warnings").lines().toList()));
+    }
+
+    /**
+     * Warnings we print and Postfix does not, on purpose (NAME.deviations, '#' lines are
+     * comments): the rules the linear-time engine refuses.
+     */
+    static List<String> deviations(String table) {
+        if (!Files.exists(dir().resolve(table + ".deviations"))) {
+            return List.of();
+        }
+        return read(table + ".deviations").lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
+    }
+
+    /** What we should print: Postfix's warnings plus our deliberate ones, each not already Postfix's. */
+    static List<String> expectedWarnings(String table, List<String> postfix) {
+        TreeSet<String> all = new TreeSet<>(postfix);
+        for (String d : deviations(table)) {
+            if (!all.add(d)) {
+                throw new AssertionError(table + ": deviation " + d + " is what Postfix says too; drop it");
+            }
+        }
+        return List.copyOf(all);
     }
 
     /** stderr lines to the sorted, unique warnings, "postmap: warning: " removed. */
