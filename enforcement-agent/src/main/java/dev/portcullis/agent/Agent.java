@@ -31,9 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -83,7 +81,7 @@ public class Agent {
             LOG.warn("no enforcer enabled: set portcullis.agent.nft.enabled, portcullis.agent.policy.enabled"
                     + " or portcullis.agent.export.enabled to true; the agent only follows the decisions");
         }
-        String verdicts = config.verdictsTopic().filter(s -> !s.isBlank()).orElse(null);
+        String verdicts = config.readVerdicts() ? config.verdictsTopic() : null;
         reader = new BusReader(kafkaProperties(), config.decisionsTopic(), verdicts, live);
         metrics();
         reader.start();
@@ -96,13 +94,7 @@ public class Agent {
         if (policy != null) {
             policy.start();
         }
-        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "portcullis-agent-sweeper");
-            t.setDaemon(true);
-            return t;
-        });
-        long ms = config.sweepInterval().toMillis();
-        sweeper.scheduleWithFixedDelay(this::sweep, ms, ms, TimeUnit.MILLISECONDS);
+        sweeper = Daemons.every("portcullis-agent-sweeper", config.sweepInterval(), this::sweep);
         LOG.infof("enforcement agent %s: reading %s%s; nft %s, policy %s, cidr export %s", id, config.decisionsTopic(),
                 verdicts == null ? "" : " and " + verdicts, nft != null ? "on (table inet " + config.nft().table() + ")"
                         : "off", policy != null ? "on (" + config.policy().host() + ":" + policy.port() + ")" : "off",

@@ -24,9 +24,13 @@ public interface AgentConfig {
     @WithDefault("portcullis.decisions")
     String decisionsTopic();
 
-    /** Topic with the reputation verdicts (compacted, key = IP or CIDR); empty: do not read verdicts. */
+    /** Topic with the reputation verdicts (compacted, key = IP or CIDR). */
     @WithDefault("portcullis.verdicts")
-    Optional<String> verdictsTopic();
+    String verdictsTopic();
+
+    /** Whether to read the verdicts at all (only the policy server uses them). */
+    @WithDefault("true")
+    boolean readVerdicts();
 
     /** Most decisions held; past it new ones are counted as overflowed and not enforced. */
     @WithDefault("1000000")

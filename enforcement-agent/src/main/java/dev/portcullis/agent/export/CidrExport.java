@@ -1,5 +1,6 @@
 package dev.portcullis.agent.export;
 
+import dev.portcullis.agent.Daemons;
 import dev.portcullis.agent.LiveSet;
 import dev.portcullis.agent.Untrusted;
 import dev.portcullis.events.Cidr;
@@ -20,7 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -78,13 +78,7 @@ public final class CidrExport implements LiveSet.Listener, AutoCloseable {
     }
 
     public synchronized void start() {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "portcullis-agent-export");
-            t.setDaemon(true);
-            return t;
-        });
-        long ms = Math.max(1, interval.toMillis());
-        executor.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        executor = Daemons.every("portcullis-agent-export", interval, this::tick);
     }
 
     @Override

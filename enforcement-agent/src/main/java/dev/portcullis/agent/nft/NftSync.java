@@ -1,5 +1,6 @@
 package dev.portcullis.agent.nft;
 
+import dev.portcullis.agent.Daemons;
 import dev.portcullis.agent.LiveSet;
 import dev.portcullis.agent.Untrusted;
 import dev.portcullis.events.Cidr;
@@ -20,7 +21,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -88,13 +88,7 @@ public final class NftSync implements LiveSet.Listener, AutoCloseable {
     }
 
     public synchronized void start() {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "portcullis-agent-nft");
-            t.setDaemon(true);
-            return t;
-        });
-        long ms = Math.max(1, interval.toMillis());
-        executor.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        executor = Daemons.every("portcullis-agent-nft", interval, this::tick);
     }
 
     @Override
@@ -131,9 +125,13 @@ public final class NftSync implements LiveSet.Listener, AutoCloseable {
         TreeMap<NftScript.SetId, List<NftScript.Element>> bySet = new TreeMap<>();
         NftScript.baseSets().forEach(s -> bySet.put(s, new ArrayList<>()));
         for (Decision d : live.decisions().snapshot()) {
-            Applied a = desired(d, now);
+            if (!d.activeAt(now)) {
+                continue;
+            }
+            Cidr c = Cidr.parse(d.cidr());
+            Applied a = desired(d, c, now);
             if (a != null) {
-                String cidr = Cidr.canonical(d.cidr());
+                String cidr = c.toString();
                 want.put(cidr, a);
                 bySet.computeIfAbsent(a.set, k -> new ArrayList<>()).add(element(cidr, a, now));
             }
@@ -174,7 +172,7 @@ public final class NftSync implements LiveSet.Listener, AutoCloseable {
         List<NftScript.SetId> newSets = new ArrayList<>();
         for (String cidr : taken) {
             Optional<Decision> d = live.decisions().get(cidr);
-            Applied want = d.map(x -> desired(x, now)).orElse(null);
+            Applied want = d.map(x -> desired(x, Cidr.parse(x.cidr()), now)).orElse(null);
             Applied had = applied.get(cidr);
             if (java.util.Objects.equals(want, had)) {
                 continue;
@@ -222,11 +220,10 @@ public final class NftSync implements LiveSet.Listener, AutoCloseable {
         applied.values().removeIf(a -> a.expires != null && !now.isBefore(a.expires));
     }
 
-    private Applied desired(Decision d, Instant now) {
+    private Applied desired(Decision d, Cidr c, Instant now) {
         if (!d.activeAt(now)) {
             return null;
         }
-        Cidr c = Cidr.parse(d.cidr());
         List<Integer> ports = d.ports().stream().distinct().sorted().toList();
         int scope = scopeIds.computeIfAbsent(ports, p -> {
             int id = scopeIds.size();

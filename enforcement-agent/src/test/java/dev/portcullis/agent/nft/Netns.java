@@ -147,6 +147,19 @@ public final class Netns implements AutoCloseable {
         return sh(cmd.toArray(String[]::new));
     }
 
+    /** How many elements the sets of {@code table} (family inet) hold, counted from nft's own listing. */
+    public long elementCount(String table) {
+        String listing = nft("list", "table", "inet", table);
+        long n = 0;
+        int at = 0;
+        while ((at = listing.indexOf("elements = {", at)) >= 0) {
+            int end = listing.indexOf('}', at);
+            n += listing.substring(at, end).chars().filter(c -> c == ',').count() + 1;
+            at = end;
+        }
+        return n;
+    }
+
     /** Applies an nft script in the server namespace. */
     public void nftScript(String script) {
         try {

@@ -16,7 +16,7 @@ public final class PolicyClient implements AutoCloseable {
     public PolicyClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(10_000);
-        in = socket.getInputStream();
+        in = new java.io.BufferedInputStream(socket.getInputStream());
     }
 
     public void send(String text) throws IOException {
