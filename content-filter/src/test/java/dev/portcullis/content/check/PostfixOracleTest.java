@@ -21,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -208,6 +209,7 @@ class PostfixOracleTest {
                     || l.contains("postfix/qmgr")), Duration.ofSeconds(60));
             List<String> logged = warnings(marker);
             String what = "case " + n + ": " + CASES.get(n);
+            assertTrue(!logged.isEmpty(), "every case logs a catch-all WARN: " + what);
             assertEquals(logged, ourWarnings(ours), what);
             switch (ours.decision()) {
                 case REJECT -> assertEquals(ours.reply().toString(), reply.lastLine(), what);
@@ -237,6 +239,67 @@ class PostfixOracleTest {
         }
     }
 
+    /**
+     * Which table sees which line under body_checks_size_limit and with MIME processing
+     * off: tables that only WARN with their own tag (mime_header_checks as a pcre: table),
+     * the same corpus, Postfix's log against the inspector's actions.
+     */
+    @Test
+    void sameLinesSeenUnderSizeLimitAndWithoutMime() throws IOException {
+        Path hc = Files.writeString(dir.resolve("tag_header"), "/^(.*)$/ WARN HC\n");
+        Path mhc = Files.writeString(dir.resolve("tag_mime"), "/^(.*)$/ WARN MHC\n");
+        Path nhc = Files.writeString(dir.resolve("tag_nested"), "/^(.*)$/ WARN NHC\n");
+        Path bc = Files.writeString(dir.resolve("tag_body"), "/^(.*)$/ WARN BC\n");
+        Map<Checks, List<Table>> t = new EnumMap<>(Checks.class);
+        t.put(Checks.HEADER, List.of(PostfixTables.open("regexp:" + hc)));
+        t.put(Checks.MIME, List.of(PostfixTables.open("pcre:" + mhc)));
+        t.put(Checks.NESTED, List.of(PostfixTables.open("regexp:" + nhc)));
+        t.put(Checks.BODY, List.of(PostfixTables.open("regexp:" + bc)));
+        RuleSet tags = new RuleSet(t);
+        record Setting(String name, String value, Inspector.Limits limits) {
+        }
+        for (Setting setting : List.of(
+                new Setting("body_checks_size_limit", "20", new Inspector.Limits(102400, 20, false)),
+                new Setting("disable_mime_input_processing", "yes", new Inspector.Limits(102400, 51200, true)))) {
+            try (RealPostfix p = RealPostfix.started(Map.of("header_checks", "regexp:" + hc,
+                    "mime_header_checks", "pcre:" + mhc, "nested_header_checks", "regexp:" + nhc,
+                    "body_checks", "regexp:" + bc, setting.name(), setting.value()))) {
+                Inspector inspector = new Inspector(setting.limits());
+                long skipped = 0;
+                for (int n = 0; n < CASES.size(); n++) {
+                    byte[] msg = message(n);
+                    String marker = "from=<case" + n + "@example.com>";
+                    assertEquals(250, send(p, msg, "case" + n + "@example.com").code());
+                    p.awaitMaillog(l -> l.contains(marker) && l.contains("postfix/qmgr"), Duration.ofSeconds(60));
+                    List<String> ours = new ArrayList<>();
+                    Verdict v = inspector.inspect(msg, tags);
+                    skipped += v.stats().bodyLinesSkipped();
+                    for (Verdict.Fired f : v.actions()) {
+                        ours.add(f.text() + " " + f.line());
+                    }
+                    assertTrue(ours.size() >= 5, "every case has headers to see: " + ours);
+                    assertEquals(tagged(p, marker), ours, setting + " case " + n + ": " + CASES.get(n));
+                }
+                if (setting.limits().bodyChecksSizeLimit() == 20) {
+                    assertTrue(skipped > 5, "the limit cut some lines: " + skipped);
+                }
+            }
+        }
+    }
+
+    /** "TAG KEY" for each WARN Postfix logged for one message (its own Received: aside). */
+    static List<String> tagged(RealPostfix p, String marker) {
+        Pattern w = Pattern.compile(": warning: (?:header|body) (.*) from unknown\\[127\\.0\\.0\\.1\\]; .*: ([A-Z]+)$");
+        List<String> out = new ArrayList<>();
+        for (String line : p.maillogLines()) {
+            Matcher m = w.matcher(line);
+            if (line.contains(marker) && m.find() && !m.group(1).startsWith("Received: from ")) {
+                out.add(m.group(2) + " " + m.group(1));
+            }
+        }
+        return out;
+    }
+
     /** "header KEY" / "body KEY" for each WARN seen that Postfix logged for one message. */
     static List<String> warnings(String marker) {
         Pattern p = Pattern.compile(": warning: (header|body) (.*) from unknown\\[127\\.0\\.0\\.1\\]; .*: seen$");
@@ -261,7 +324,11 @@ class PostfixOracleTest {
     }
 
     static SmtpTestClient.Reply send(byte[] msg, String sender) throws IOException {
-        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", postfix.port(), Duration.ofSeconds(60))) {
+        return send(postfix, msg, sender);
+    }
+
+    static SmtpTestClient.Reply send(RealPostfix to, byte[] msg, String sender) throws IOException {
+        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", to.port(), Duration.ofSeconds(60))) {
             c.readReply();
             c.command("EHLO client.example");
             c.command("MAIL FROM:<" + sender + ">");
