@@ -45,6 +45,11 @@ final class CidrTable implements LookupTable {
     }
 
     @Override
+    public int size() {
+        return rules.size();
+    }
+
+    @Override
     public Optional<TableMatch> find(String key) {
         byte[] address = key.indexOf(':') >= 0 ? InetPton.v6(key) : InetPton.v4(key);
         if (address == null) {

@@ -47,8 +47,8 @@ final class HashTable implements LookupTable {
         return warnings;
     }
 
-    /** The number of entries. */
-    int size() {
+    @Override
+    public int size() {
         return entries.size();
     }
 

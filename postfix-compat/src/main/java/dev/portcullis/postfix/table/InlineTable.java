@@ -34,6 +34,11 @@ final class InlineTable implements LookupTable {
     }
 
     @Override
+    public int size() {
+        return entries.size();
+    }
+
+    @Override
     public Optional<TableMatch> find(String key) {
         String v = entries.get(HashTable.fold(key));
         return v == null ? Optional.empty() : Optional.of(new TableMatch(v, origin));

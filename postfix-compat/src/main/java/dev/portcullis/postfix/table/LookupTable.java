@@ -35,6 +35,14 @@ public interface LookupTable {
     }
 
     /**
+     * The number of rules (regexp, pcre, cidr: match and IF rules, not ENDIFs) or entries
+     * (texthash, hash, inline) in force; -1 when unknown.
+     */
+    default int size() {
+        return -1;
+    }
+
+    /**
      * What Postfix would have warned about while opening the table (and, in
      * {@link Tables.Mode#POSTFIX} mode, the rules skipped), in file order.
      */

@@ -105,8 +105,8 @@ final class RegexTable implements LookupTable {
         return warnings;
     }
 
-    /** The number of rules (IF rules included, ENDIFs not). */
-    int size() {
+    @Override
+    public int size() {
         return rules.size();
     }
 

@@ -110,6 +110,11 @@ public final class ReloadingTable implements LookupTable {
     }
 
     @Override
+    public int size() {
+        return current.table().size();
+    }
+
+    @Override
     public List<TableWarning> warnings() {
         return current.table().warnings();
     }

@@ -40,6 +40,11 @@ class TablesTest {
         TableMatch m = Tables.open("hash:" + hash).find("example.com").orElseThrow();
         assertEquals(hash + ":1", m.origin().toString());
         assertEquals("x y", value(Tables.open("inline:{a=1, {b = x y}}"), "B"));
+        assertEquals(1, Tables.open("regexp:" + re).size());
+        assertEquals(2, Tables.open("cidr:" + cidr).size());
+        assertEquals(1, Tables.open("texthash:" + hash).size());
+        assertEquals(2, Tables.open("inline:{a=1, {b = x y}}").size());
+        assertEquals(3, Tables.parse("regexp:x", "if /a/\n/b/ x\nendif\n/c/ y\n", Tables.Mode.STRICT).size());
         assertTrue(Tables.open("texthash:" + hash).fixedKeys());
         assertTrue(!Tables.open("regexp:" + re).fixedKeys());
     }
