@@ -29,6 +29,11 @@ final class Builds {
         return runJar("reputation-service");
     }
 
+    /** {@code content-filter/target/quarkus-app/quarkus-run.jar}, checked. */
+    static Path contentFilter() {
+        return runJar("content-filter");
+    }
+
     /** This module's {@code target} directory. */
     static Path target() {
         return Path.of(System.getProperty("portcullis.e2e.target", "target")).toAbsolutePath().normalize();

@@ -86,6 +86,16 @@ final class Fleet implements AutoCloseable {
                 .env("PORTCULLIS_REPUTATION_ID", id);
     }
 
+    /** The content filter's bearer token. */
+    static final String CONTENT_TOKEN = "e2e-content-token";
+
+    /** A content-filter on this fleet's main.cf (its tables are the main.cf's header_checks, ...), not started yet. */
+    QuarkusApp.Builder contentFilter(String id) {
+        return QuarkusApp.builder(Builds.contentFilter()).name(id).logDir(dir)
+                .env("PORTCULLIS_MAIN_CF", mainCf.toString())
+                .env("PORTCULLIS_API_TOKEN", CONTENT_TOKEN);
+    }
+
     /**
      * An smtp-edge on this fleet's bus and main.cf with its own SMTP port, its mail log in
      * {@code <id>.maillog}, relaying to {@code nextHop}; not started yet.

@@ -63,6 +63,27 @@ final class Smtp {
         }
     }
 
+    /**
+     * A session that sends {@code message} (CRLF lines, not dot-stuffed: this stuffs it) to
+     * {@code recipient}; returns the reply to the final dot.
+     */
+    static Reply deliverRaw(Fleet.Edge edge, String sourceIp, String recipient, String message) {
+        try (SmtpTestClient c = connect(edge, sourceIp)) {
+            assertEquals(220, c.readReply().code(), edge.id() + ": greeting for " + sourceIp);
+            assertEquals(250, c.command("EHLO client.e2e.example").code());
+            assertEquals(250, c.command("MAIL FROM:<sender@client.e2e.example>").code());
+            assertEquals(250, c.command("RCPT TO:<" + recipient + ">").code());
+            assertEquals(354, c.command("DATA").code());
+            String stuffed = message.replaceAll("(?m)^\\.", "..");
+            c.sendRaw(stuffed.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Reply done = c.command(".");
+            c.command("QUIT");
+            return done;
+        } catch (IOException e) {
+            throw new UncheckedIOException(edge.id() + ": session from " + sourceIp + " failed", e);
+        }
+    }
+
     /** The exact refusal of a client over an anvil connection limit, local or cluster-wide. */
     static String tooManyConnections(String myhostname, String ip) {
         return "421 4.7.0 " + myhostname + " Error: too many connections from " + ip;
