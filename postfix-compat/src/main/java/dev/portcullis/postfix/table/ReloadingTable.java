@@ -12,15 +12,25 @@ import java.util.Optional;
 
 /**
  * A table that follows its file: {@link #reload()} (call it from a timer, never from an event
- * loop) re-opens the file when its modification time, size or SHA-256 changed; a file that no
+ * loop) re-opens the file when its modification time, size or SHA-256 changed (a file changed
+ * within two seconds of the last read is re-hashed even when time and size look the same, so a
+ * same-size edit in one timestamp tick is not missed); a file that no
  * longer parses keeps the last good table in force and is reported by {@link #lastError()}
  * (file:line: problem). Lookups always see one complete table, never a half-read file.
  * Thread-safe; {@code inline:} tables have no file and never change.
  */
 public final class ReloadingTable implements LookupTable {
 
-    private record Loaded(LookupTable table, long mtime, long size, String sha256) {
+    /** A table and the file state it was read from; {@code readAt}: when (wall clock, ms). */
+    private record Loaded(LookupTable table, long mtime, long size, String sha256, long readAt) {
     }
+
+    /**
+     * A file modified this close to when it was read may change again within the same
+     * modification-time tick without its size changing; such a file is re-read (and hashed) at
+     * the next reload rather than trusted by its attributes (git's "racy clean" rule).
+     */
+    static final long RACY_MILLIS = 2_000;
 
     private final String typeAndName;
     private final Path file;
@@ -40,13 +50,13 @@ public final class ReloadingTable implements LookupTable {
 
     private Loaded load() {
         if (file == null) {
-            return new Loaded(Tables.open(typeAndName, mode), 0, 0, "");
+            return new Loaded(Tables.open(typeAndName, mode), 0, 0, "", 0);
         }
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
             String text = Tables.read(Tables.Spec.of(typeAndName));
             LookupTable t = Tables.parse(typeAndName, text, mode);
-            return new Loaded(t, a.lastModifiedTime().toMillis(), a.size(), sha256(text));
+            return new Loaded(t, a.lastModifiedTime().toMillis(), a.size(), sha256(text), System.currentTimeMillis());
         } catch (IOException e) {
             throw new TableException("open " + file + ": " + e.getMessage(), e);
         }
@@ -57,24 +67,26 @@ public final class ReloadingTable implements LookupTable {
      *
      * @return true when a new table is now in force
      */
-    public boolean reload() {
+    public synchronized boolean reload() {
         if (file == null) {
             return false;
         }
         Loaded old = current;
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-            if (a.lastModifiedTime().toMillis() == old.mtime() && a.size() == old.size()) {
+            long mtime = a.lastModifiedTime().toMillis();
+            if (mtime == old.mtime() && a.size() == old.size() && old.readAt() - mtime > RACY_MILLIS) {
                 return false;
             }
+            long readAt = System.currentTimeMillis();
             String text = Tables.read(Tables.Spec.of(typeAndName));
             String hash = sha256(text);
             if (hash.equals(old.sha256())) {
-                current = new Loaded(old.table(), a.lastModifiedTime().toMillis(), a.size(), hash);
+                current = new Loaded(old.table(), mtime, a.size(), hash, readAt);
                 return false;
             }
             LookupTable t = Tables.parse(typeAndName, text, mode);
-            current = new Loaded(t, a.lastModifiedTime().toMillis(), a.size(), hash);
+            current = new Loaded(t, mtime, a.size(), hash, readAt);
             lastError = null;
             reloads++;
             return true;

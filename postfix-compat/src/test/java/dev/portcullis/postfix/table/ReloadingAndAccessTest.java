@@ -47,6 +47,19 @@ class ReloadingAndAccessTest {
     }
 
     @Test
+    void sameSizeEditWithinOneTimestampTickIsSeen() throws Exception {
+        Path f = dir.resolve("body_checks");
+        Files.writeString(f, "/aaa/ REJECT one\n");
+        FileTime t = Files.getLastModifiedTime(f);
+        ReloadingTable table = new ReloadingTable("regexp:" + f, Tables.Mode.STRICT);
+        Files.writeString(f, "/bbb/ REJECT two\n"); // same size
+        Files.setLastModifiedTime(f, t);             // and the same modification time
+        assertTrue(table.reload());
+        assertEquals("REJECT two", value(table, "bbb"));
+        assertEquals(null, value(table, "aaa"));
+    }
+
+    @Test
     void accessSearchOrders() {
         AccessSearch parent = AccessSearch.defaults();
         AccessSearch dotted = new AccessSearch(false, "+");
