@@ -4,6 +4,7 @@ import dev.portcullis.agent.policy.PolicyClient;
 import dev.portcullis.events.Topics;
 import dev.portcullis.events.Verdict;
 import dev.portcullis.events.VerdictCodec;
+import dev.portcullis.testkit.KafkaBroker;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -94,6 +95,34 @@ class AgentTest {
             if (AgentTestResource.ns != null) {
                 await(() -> AgentTestResource.ns.connects(ip, 25, 2000), "nft lets " + ip + " in again");
             }
+        }
+    }
+
+    @Test
+    void aBrokerOutageKeepsEverythingEnforcedAndTheAgentCatchesUpAfterwards() throws IOException {
+        awaitReady();
+        String ip = AgentTestResource.bannedBeforeStart;
+        KafkaBroker kafka = KafkaBroker.shared();
+        kafka.stop();
+        try (PolicyClient c = new PolicyClient(policyPort())) {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            RestAssured.get("/q/health/ready").then().statusCode(200);
+            assertTrue(c.ask(request(ip)).startsWith("action=554"), "the bans held are still enforced");
+            assertTrue(exported().contains(ip + "/32 REJECT"));
+        } finally {
+            kafka.restart();
+        }
+        try (DecisionProducer p = new DecisionProducer(AgentTestResource.bootstrap, Topics.DECISIONS);
+             PolicyClient c = new PolicyClient(policyPort())) {
+            p.sendNow(ban("192.0.2.220/32", null));
+            await(() -> ask(c, "192.0.2.220").startsWith("action=554"), "a ban after the outage arrives");
+            p.sendRaw("192.0.2.220/32", null);
+            p.flush();
+            await(() -> ask(c, "192.0.2.220").equals("action=DUNNO"), "and its lift");
         }
     }
 
