@@ -42,6 +42,8 @@ public class BanMetrics {
         FunctionCounter.builder("portcullis_ban_events", core, BanCore::unreadableAddresses)
                 .tag("result", "bad_address").description("events whose client is not an address literal")
                 .register(registry);
+        FunctionCounter.builder("portcullis_ban_events", core, BanCore::enforcements).tag("result", "enforcement")
+                .description("refusals of already banned clients (check portcullis_ban): never failures").register(registry);
         for (Jail j : core.jails()) {
             String n = j.name();
             FunctionCounter.builder("portcullis_ban_jail_failures", j, Jail::matchedCount).tag("jail", n).register(registry);

@@ -193,6 +193,8 @@ public class BanService {
         }
         long sweep = Math.max(50, config.sweepInterval().toMillis());
         engine.scheduleWithFixedDelay(guard(this::tick), sweep, sweep, TimeUnit.MILLISECONDS);
+        long keepAlive = Math.max(100, config.streamKeepAlive().toMillis());
+        engine.scheduleWithFixedDelay(guard(streams::keepAlive), keepAlive, keepAlive, TimeUnit.MILLISECONDS);
         if (!blocklists.isEmpty()) {
             long poll = Math.max(100, config.blocklistPollInterval().toMillis());
             engine.scheduleWithFixedDelay(guard(this::pollLists), poll, poll, TimeUnit.MILLISECONDS);

@@ -53,7 +53,8 @@
  *       writer. A second instance would split the event partitions and publish for its share
  *       without seeing the other's claims. Run one replica; a restart loses no ban.</li>
  *   <li>Failure counts (not bans, not ban histories) live in memory: a restart forgets failures
- *       in progress, as fail2ban does for the lines it no longer re-reads.</li>
+ *       in progress, as fail2ban does for the lines it no longer re-reads. The consumer group's
+ *       first start begins at the end of the events topic; later ones resume where it stopped.</li>
  *   <li>{@code bantime.formula} accepts only the two formulas of fail2ban's jail.conf; other Python
  *       expressions are refused (use {@code bantime.multipliers}). Time values take fail2ban's
  *       units and sums, not its arbitrary arithmetic. {@code [INCLUDES]}, {@code failregex},

@@ -48,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The packaged ban-service as a real process (testkit {@link QuarkusApp}) with its own Kafka
  * broker and Infinispan cluster: bans survive a restart of the service, a lost grid (rebuilt from
- * the compacted topic) and a restart of the broker; a ban that expires while the service is down
+ * the compacted topic, also with no grid at all at start) and a restart of the broker; a ban that expires while the service is down
  * is tombstoned when it comes back, never restored. Also measures event-to-decision latency
  * (reported, not asserted) into {@code target/ban-latency.txt}.
  */
@@ -173,6 +173,24 @@ class BanRestartIT {
 
     @Test
     @Order(3)
+    void withTheWholeGridGoneAtStartTheTopicAloneRestoresAndTheGridIsRefilledWhenItReturns() {
+        app.stop();
+        grid.stopNode(1);
+        grid.stopNode(0); // every node gone: the grid's copy is lost
+        app.start();
+        assertTrue(listed("100.65.0.1/32"), "restored from the compacted topic alone");
+        assertTrue(listed("100.65.1.0/24"));
+        assertEquals(201, call("POST", "/api/v1/bans", "{\"cidr\":\"100.65.3.1\",\"for\":\"1h\"}").statusCode(),
+                "bans are still taken and published while the grid is away");
+        awaitOnTopic("100.65.3.1/32", v -> v != null);
+        grid.startNode(0);
+        grid.startNode(1);
+        await().atMost(WAIT).until(() -> grid.cacheManager(0).getCache("portcullis-bans").containsKey("c:100.65.0.1/32")
+                && grid.cacheManager(0).getCache("portcullis-bans").containsKey("c:100.65.3.1/32"));
+    }
+
+    @Test
+    @Order(4)
     void bansSurviveABrokerRestartAndNewOnesStillGetOut() {
         kafka.stop();
         HttpResponse<String> during = call("POST", "/api/v1/bans", "{\"cidr\":\"100.65.2.1\",\"for\":\"1h\"}");
@@ -185,7 +203,7 @@ class BanRestartIT {
 
     /** Event published by an edge -> decision on the topic, for jail trips. Reports p50/p99; asserts only that all arrived. */
     @Test
-    @Order(4)
+    @Order(5)
     void eventToDecisionLatency() throws Exception {
         int trips = Integer.getInteger("portcullis.ban.latency.trips", 200);
         Properties pp = new Properties();

@@ -191,6 +191,10 @@ class BanServiceTest {
                 .body("error", containsString("malformed cidr"));
         given().header("Authorization", READ).get("/api/v1/jails/nosuch").then().statusCode(404);
         given().header("Authorization", READ).get("/api/v1/bans?limit=0").then().statusCode(400);
+        // an oversized body is refused before it is read
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body("{\"cidr\":\"192.0.2.7\",\"reason\":\"" + "x".repeat(200_000) + "\"}").post("/api/v1/bans")
+                .then().statusCode(413);
     }
 
     @Test
@@ -281,6 +285,7 @@ class BanServiceTest {
             given().header("Authorization", ADMIN).delete("/api/v1/bans/100.64.4.2").then().statusCode(200);
             String lifted = readUntil(lines, "100.64.4.2/32\"}");
             assertTrue(lifted.contains("event:lifted"), lifted);
+            readUntil(lines, ":keep-alive"); // idle streams get a comment line (test profile: every second)
         } finally {
             response.cancel(true);
             reader.interrupt();

@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link DecisionCodec} JSON that the topic carries) or {@code lifted} ({@code {"cidr":"..."}}).
  * The snapshot and the registration happen on the engine thread, so no change falls between them.
  *
- * <p>A client that does not read is cut off once {@value #MAX_PENDING} events wait for it (and
+ * <p>Every {@code portcullis.ban.stream-keep-alive} (15s) each stream gets a comment line ({@code :keep-alive}).
+ * A client that does not read is cut off once {@value #MAX_PENDING} events wait for it (and
  * counted), so a stalled client cannot make the service buffer without bound; it reconnects and
  * gets the full set again.
  */
@@ -103,6 +104,16 @@ public class DecisionStreams {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Engine thread: an SSE comment line to every stream, so proxies and load balancers that cut
+     * idle connections keep them, and a client whose connection died is noticed and dropped.
+     */
+    public void keepAlive() {
+        for (Subscriber s : subscribers) {
+            send(s, s.sse().newEventBuilder().comment("keep-alive").build());
+        }
     }
 
     public int open() {

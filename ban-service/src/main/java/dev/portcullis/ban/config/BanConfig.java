@@ -72,7 +72,12 @@ public interface BanConfig {
     @WithDefault("5s")
     Duration blocklistPollInterval();
 
-    /** Most open decision streams (SSE); more get 503. */
+    /** How often each decision stream gets a keep-alive comment. */
+    @WithName("stream-keep-alive")
+    @WithDefault("15s")
+    Duration streamKeepAlive();
+
+    /** Most open decision streams (SSE); more get an error event and are closed. */
     @WithName("max-streams")
     @WithDefault("256")
     int maxStreams();

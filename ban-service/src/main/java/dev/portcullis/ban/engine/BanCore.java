@@ -88,6 +88,7 @@ public final class BanCore {
 
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong unreadableAddresses = new AtomicLong();
+    private final AtomicLong enforcements = new AtomicLong();
     private final AtomicLong historyFailures = new AtomicLong();
     private final AtomicLong expiredOnRestore = new AtomicLong();
 
@@ -111,15 +112,32 @@ public final class BanCore {
 
     // ------------------------------------------------------------------------------------ events
 
+    /** The time decisions are stamped with: the clock to the millisecond (the JSON stays readable). */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
+    /**
+     * The check an edge names when it refuses a client because of a decision (smtp-edge's
+     * {@code BanGate.CHECK}): that is a ban being enforced, not a new offence, so it never counts
+     * (else every reconnect of a banned client would extend and double its ban). fail2ban does not
+     * see these either: its firewall drops them before anything is logged.
+     */
+    public static final String ENFORCEMENT_CHECK = "portcullis_ban";
+
     /** One session event from the bus. */
     public void event(SessionEvent e) {
         events.incrementAndGet();
+        if (e instanceof SessionEvent.Reject r && ENFORCEMENT_CHECK.equals(r.check())) {
+            enforcements.incrementAndGet();
+            return;
+        }
         Cidr host = host(e.meta().clientIp());
         if (host == null) {
             unreadableAddresses.incrementAndGet();
             return;
         }
-        Instant now = clock.instant();
+        Instant now = now();
         long at = Math.min(e.meta().time().toEpochMilli(), now.toEpochMilli());
         for (Jail j : eventJails) {
             if (!j.matches(e)) {
@@ -315,7 +333,7 @@ public final class BanCore {
             }
         }
         Decision existing = book.claims(net).get(NETWORK_ORIGIN);
-        Instant now = clock.instant();
+        Instant now = now();
         Decision claim = new Decision(Decision.SCHEMA, net, Decision.Action.BAN, everyPort ? List.of()
                 : List.copyOf(ports), NETWORK_ORIGIN, hosts.size() + " addresses of " + net + " banned",
                 existing != null ? existing.created() : now, never ? null : expires, settings.issuer());
@@ -328,7 +346,7 @@ public final class BanCore {
 
     /** A ban or allow over the API; returns the claim made. @throws IllegalArgumentException for an unknown jail */
     public Decision manual(ManualRequest r) {
-        Instant now = clock.instant();
+        Instant now = now();
         if (r.jail() != null) {
             Jail j = jails.get(r.jail());
             if (j == null) {
@@ -393,7 +411,7 @@ public final class BanCore {
     public ListChange blocklist(BlocklistSpec spec, Collection<Cidr> networks) {
         String origin = spec.origin();
         Set<String> before = new HashSet<>(book.networksOf(origin));
-        Instant now = clock.instant();
+        Instant now = now();
         int added = 0;
         int unchanged = 0;
         Set<String> keep = new HashSet<>();
@@ -450,7 +468,7 @@ public final class BanCore {
      * as the claims: {@code onTopic} is the topic's live content as read at start.
      */
     public List<DecisionBook.Change> restore(Collection<Decision> claims, Map<String, Decision> onTopic) {
-        Instant now = clock.instant();
+        Instant now = now();
         for (Decision c : claims) {
             if (!c.activeAt(now)) {
                 expiredOnRestore.incrementAndGet();
@@ -492,6 +510,11 @@ public final class BanCore {
 
     public long events() {
         return events.get();
+    }
+
+    /** Refusals of already banned clients seen (never counted as failures). */
+    public long enforcements() {
+        return enforcements.get();
     }
 
     public long unreadableAddresses() {

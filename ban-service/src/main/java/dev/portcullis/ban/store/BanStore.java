@@ -60,6 +60,9 @@ public class BanStore implements BanCore.HistoryStore {
     private final AtomicLong unreadable = new AtomicLong();
     private volatile String lastFailure;
     private volatile boolean healthy;
+    private volatile long lastFailureNanos = System.nanoTime() - BACKOFF_NANOS;
+    /** After a failure, history reads fail fast for this long instead of waiting for a timeout each. */
+    static final long BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private RemoteCache<String, byte[]> cache() {
         RemoteCache<String, byte[]> c = cache;
@@ -184,6 +187,11 @@ public class BanStore implements BanCore.HistoryStore {
 
     @Override
     public BanHistory load(String ip) {
+        long since = System.nanoTime() - lastFailureNanos;
+        if (!healthy && since < BACKOFF_NANOS) {
+            // the grid failed moments ago: do not hold the engine for a timeout on every ban
+            throw new IllegalStateException("Infinispan unavailable (last failure " + since / 1_000_000 + " ms ago)");
+        }
         try {
             byte[] v = cache().getAsync(historyKey(ip)).get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             healthy = true;
@@ -251,6 +259,7 @@ public class BanStore implements BanCore.HistoryStore {
 
     private void failed(String what, Throwable e) {
         healthy = false;
+        lastFailureNanos = System.nanoTime();
         lastFailure = what + ": " + e;
         if (failures.getAndIncrement() % 100 == 0) {
             LOG.warnf("Infinispan: %s failed: %s", what, e.toString());

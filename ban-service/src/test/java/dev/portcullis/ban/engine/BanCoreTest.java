@@ -333,4 +333,59 @@ class BanCoreTest {
         assertTrue(fixes.contains(new DecisionBook.Change("192.0.2.71/32", null)), fixes.toString());
         assertEquals(2, fixes.size());
     }
+
+    @Test
+    void refusalsOfBannedClientsAreEnforcementNotNewOffences() {
+        BanCore core = shipped();
+        for (int i = 0; i < 10; i++) {
+            // what smtp-edge publishes when it refuses a banned client at connect: 554 5.7.1, check portcullis_ban
+            core.event(new dev.portcullis.events.SessionEvent.Reject(Events.meta("203.0.113.40", clock.instant()),
+                    "CONNECT", 554, "5.7.1", BanCore.ENFORCEMENT_CHECK, "jail:postfix", null, null));
+        }
+        assertTrue(published.isEmpty(), published.toString());
+        assertEquals(10, core.enforcements());
+        assertEquals(0, core.jail("postfix").orElseThrow().matchedCount());
+    }
+
+    @Test
+    void anEventStampedInTheFutureCountsAsNowAndCannotStretchTheWindow() {
+        BanCore core = shipped();
+        core.event(Events.relayDenied("203.0.113.41", clock.instant().plus(Duration.ofDays(1))));
+        clock.advance(Duration.ofMinutes(11));
+        core.event(Events.relayDenied("203.0.113.41", clock.instant()));
+        core.event(Events.relayDenied("203.0.113.41", clock.instant()));
+        assertTrue(published.isEmpty(), "the future-stamped failure counted at its arrival, 11 minutes ago");
+        core.event(Events.relayDenied("203.0.113.41", clock.instant()));
+        assertEquals(Decision.Action.BAN, last("203.0.113.41/32").action());
+    }
+
+    @Test
+    void networksPastMaxDecisionsAreRefusedAndCounted() {
+        List<JailSpec> specs = JailsConfig.read(IniFile.parse("t", "[j]\nenabled=true\nmatch=reject\nmaxretry=1\n"),
+                List.of()).jails();
+        BanCore core = new BanCore(clock, new BanCore.Settings("ban-test", 10, 100, 0, 24, 64, Duration.ofDays(30)),
+                specs, published::add, store, () -> 0.5);
+        for (int i = 0; i < 25; i++) {
+            core.event(Events.relayDenied("192.0.2." + i, clock.instant()));
+        }
+        assertEquals(10, core.book().decisions().size());
+        assertEquals(15, core.book().refused());
+        // lifting and replacing held networks still works when full
+        core.unban(Cidr.parse("192.0.2.0"), null);
+        assertEquals(9, core.book().decisions().size());
+    }
+
+    @Test
+    void banHistoryIsBoundedAndSurvivesJunk() {
+        BanHistory h = BanHistory.empty();
+        for (int i = 0; i < 200; i++) {
+            h = h.with(i % 2 == 0 ? "postfix" : "recidive", i);
+        }
+        assertEquals(BanHistory.MAX, h.entries().size());
+        assertEquals(199, h.entries().get(BanHistory.MAX - 1).atMillis());
+        BanHistory back = BanHistory.decode(h.encode());
+        assertEquals(h.entries(), back.entries());
+        assertEquals(1, BanHistory.decode("12 postfix\nnot a line\nx y\n\n".getBytes()).entries().size());
+        assertEquals(0, BanHistory.decode(null).entries().size());
+    }
 }
