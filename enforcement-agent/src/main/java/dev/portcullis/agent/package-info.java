@@ -72,7 +72,8 @@
  * nft 1.0.6 edits large interval sets slowly (see {@link dev.portcullis.agent.nft.NftScript}).
  * Port scopes are TCP destination ports. Element timeouts are capped at 3650 days. While
  * the replay runs, the table of the previous run stays in force; a table changed by hand is
- * replaced at the next failure or restart. The cidr table has no expiry of its own: it is
+ * replaced at the next failure or restart. The table outlives the agent on purpose (its bans
+ * expire on their own): {@code nft delete table inet portcullis} removes it. The cidr table has no expiry of its own: it is
  * rewritten when the next exported decision expires, and Postfix processes read it when they
  * start (set {@code export.reload-command} to {@code postfix reload} to make running ones
  * see it). Carried-error verdicts are not mapped by the policy server (Postfix keeps its own

@@ -91,6 +91,9 @@ public final class NftScript {
         if (!verdict.equals("drop") && !verdict.equals("reject")) {
             throw new IllegalArgumentException("verdict must be drop or reject");
         }
+        if (verdict.equals("reject") && hook.equals("prerouting")) {
+            throw new IllegalArgumentException("nftables allows reject only in the input and forward hooks");
+        }
         this.table = table;
         this.hook = hook;
         this.priority = priority;

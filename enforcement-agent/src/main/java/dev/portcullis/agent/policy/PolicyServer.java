@@ -39,8 +39,12 @@ public final class PolicyServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PolicyServer.class);
     private static final byte[] ACTION = "action=".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    /** Why a connection was closed by the server, or a line skipped (a metric tag). */
-    public enum Refusal { NOT_ALLOWED, TOO_MANY_CONNECTIONS, REQUEST_TOO_LARGE, IDLE }
+    /**
+     * Why a connection ended without a reply to everything it sent (a metric tag): closed at
+     * once as not allowed or over the cap, closed for a request over the limits, or ended in
+     * the middle of a request (the idle timeout, or the client went away).
+     */
+    public enum Refusal { NOT_ALLOWED, TOO_MANY_CONNECTIONS, REQUEST_TOO_LARGE, INCOMPLETE_REQUEST }
 
     private final Vertx vertx;
     private final String host;
@@ -116,7 +120,7 @@ public final class PolicyServer implements AutoCloseable {
             active.decrementAndGet();
             if (closedByUs[0] == 0 && decoder.inRequest()) {
                 // the idle timer or the client ended a connection in the middle of a request
-                refused.get(Refusal.IDLE).incrementAndGet();
+                refused.get(Refusal.INCOMPLETE_REQUEST).incrementAndGet();
             }
         });
         socket.exceptionHandler(e -> LOG.debugf("policy connection from %s: %s", socket.remoteAddress(), e.toString()));

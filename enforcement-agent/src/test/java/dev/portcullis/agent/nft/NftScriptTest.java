@@ -89,5 +89,6 @@ class NftScriptTest {
                 "drop"));
         assertThrows(IllegalArgumentException.class, () -> new NftScript("portcullis", "input", 0, "accept"));
         assertThrows(IllegalArgumentException.class, () -> new NftScript("a".repeat(40), "input", 0, "drop"));
+        assertThrows(IllegalArgumentException.class, () -> new NftScript("portcullis", "prerouting", 0, "reject"));
     }
 }

@@ -138,6 +138,11 @@ class PolicyServerTest {
             c.send("request=smtpd_access_policy\nclient_address=192.0.2.7\n");
             assertTrue(c.closedWithin(Duration.ofSeconds(20)), "no reply and no hang: closed when idle");
         }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (server.refused(PolicyServer.Refusal.INCOMPLETE_REQUEST) == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, server.refused(PolicyServer.Refusal.INCOMPLETE_REQUEST));
     }
 
     @Test
