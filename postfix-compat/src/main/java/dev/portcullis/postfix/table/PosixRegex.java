@@ -244,14 +244,16 @@ final class PosixRegex {
         out.append(op);
     }
 
-    /** {m}, {m,}, {m,n}, {,n} after '{' (BRE: after "\{"); i is at the '{'. */
+    /** {m}, {m,}, {m,n}, {,n}: ERE with i at the '{', BRE with i just after the "\{". */
     private String interval(char bk) throws RegexError {
-        i++; // '{'
+        if (bk != '\\') {
+            i++; // '{'
+        }
         int start = i;
         String close = bk == '\\' ? "\\}" : "}";
         int end = p.indexOf(close, i);
         if (end < 0) {
-            throw new RegexError(bk == '\\' ? "Unmatched \\{" : "Unmatched \\{");
+            throw new RegexError("Unmatched \\{");
         }
         String body = p.substring(start, end);
         i = end + close.length();

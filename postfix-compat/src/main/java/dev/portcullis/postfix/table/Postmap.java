@@ -81,11 +81,8 @@ public final class Postmap {
             }
             boolean any = false;
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                String key = line.strip();
-                if (key.isEmpty()) {
-                    continue;
-                }
+            // Each line, without its newline, is a key as is: postmap strips nothing, skips nothing.
+            for (String key = nextLine(r); key != null; key = nextLine(r)) {
                 Optional<String> v = lookup(t, key, err);
                 if (v.isPresent()) {
                     out.println(key + "\t" + v.get());
@@ -99,6 +96,16 @@ public final class Postmap {
         } catch (java.io.IOException e) {
             return fatal(err, "read standard input: " + e.getMessage());
         }
+    }
+
+    /** The next line without its '\n' (a '\r' stays part of the key), or null at the end. */
+    private static String nextLine(BufferedReader r) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        int c;
+        while ((c = r.read()) >= 0 && c != '\n') {
+            b.append((char) c);
+        }
+        return c < 0 && b.isEmpty() ? null : b.toString();
     }
 
     private static Optional<String> lookup(LookupTable t, String key, PrintStream err) {
