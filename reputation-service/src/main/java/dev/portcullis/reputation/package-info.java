@@ -12,7 +12,11 @@
  *
  * <p>PROTOCOL
  * <p>In: {@code portcullis.events} as consumer group {@code portcullis-reputation}, in
- * batches; offsets are committed only after the batch's counts are in the grid. Out:
+ * batches; offsets are committed only after the batch's counts are in the grid. A batch
+ * is decoded on one thread ({@code reputation-decoder}) while the one before is applied on
+ * another ({@code reputation-aggregator}), and a batch's grid write overlaps applying the
+ * next; writes stay in order and each batch is acknowledged after its own write, so at
+ * most four batches are in the service at once. Out:
  * {@code portcullis.verdicts} (compacted; key = IP or CIDR; a tombstone when the subject
  * is back within every limit), see {@link dev.portcullis.events.Verdict}. REST:
  * {@code GET /api/v1/reputation/{ip}}, {@code GET /api/v1/reputation/network/{cidr}},
@@ -40,7 +44,10 @@
  * decided per partition owner from the sum of every shard; two owners may publish the same
  * network's verdict a moment apart (the later one wins, both from the same sums). While the
  * grid is unreachable ingest waits (events stay in Kafka) and no new verdicts are issued;
- * edges keep their local limits.
+ * edges keep their local limits. REST answers come from the grid, so they may lag ingest by
+ * the one write in flight. An event whose time is earlier than a {@code long} of
+ * milliseconds holds is unreadable (skipped and counted); one beyond it in the future counts
+ * at the present, like any event stamped ahead of the clock.
  *
  * <p>CONFIGURATION
  * <p>From {@code main.cf} (the edges' file, {@code PORTCULLIS_MAIN_CF}, overridable as

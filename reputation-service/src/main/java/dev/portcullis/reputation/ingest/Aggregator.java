@@ -25,9 +25,9 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
 
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,13 +49,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * The heart of the service: turns batches of session events into counts, verdicts and
  * writes to Infinispan.
  *
- * <p>How: everything runs on one thread of its own, so states need no locks and the Kafka
- * and HTTP threads never wait on it. Per batch: decode every record (unreadable ones are
- * skipped and counted), read the states the batch needs and this instance does not hold
- * yet in one {@code getAll}, apply the events in memory, decide verdicts for every subject
- * touched and send them at once (before the write, so an edge hears of a crossed limit
- * without waiting for the grid), then write every changed state in one {@code putAll}.
- * Only then is the batch acknowledged, so Kafka offsets never get ahead of the grid.
+ * <p>How: states live on one thread of their own ({@code reputation-aggregator}), so they
+ * need no locks and the Kafka and HTTP threads never wait on it. A batch goes through two
+ * stages, each a single thread, so batches stay in the order Kafka delivered them:
+ * <ol>
+ *   <li>{@code reputation-decoder} decodes every record (unreadable ones are skipped and
+ *       counted) and resolves its client address, its network and whether it is in
+ *       {@code smtpd_client_event_limit_exceptions} - once per distinct address in the batch;</li>
+ *   <li>the aggregator reads the states the batch needs and this instance does not hold yet
+ *       in one {@code getAll}, applies the events in memory, decides verdicts for every
+ *       subject touched and sends them at once (before the write, so an edge hears of a
+ *       crossed limit without waiting for the grid), then writes every changed state in one
+ *       {@code putAll}.</li>
+ * </ol>
+ * The write is not waited for: the next batch is applied while the grid stores the last one,
+ * and writes stay in order (see {@link #write}). A batch is acknowledged only when its own
+ * write is done, so Kafka offsets never get ahead of the grid. Meanwhile the next batch is
+ * taken and decoded: at most one batch decoding, one waiting, one being applied and one
+ * being written ({@link #submit}), which bounds memory and keeps the consumer's backpressure.
  *
  * <p>Ownership: events are keyed by client IP, so every event of one IP comes from one
  * partition, and the consumer group gives each partition to one instance. The states held
@@ -88,6 +100,9 @@ public class Aggregator {
     Clock clock;
 
     private ScheduledExecutorService thread;
+    private ExecutorService decoder;
+    /** Completes when the last batch submitted is in the grid; only {@link #submit} moves it (one caller at a time). */
+    private volatile CompletableFuture<Void> lastWritten = CompletableFuture.completedFuture(null);
     private EventCounting counting;
     private VerdictRules rules;
     private Cache<String, ClientState> states;
@@ -123,10 +138,18 @@ public class Aggregator {
             return t;
         });
         thread.scheduleWithFixedDelay(this::sweepSafely, 1, 1, TimeUnit.SECONDS);
+        decoder = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "reputation-decoder");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     void onStop(@Observes ShutdownEvent ev) {
         stopping = true;
+        if (decoder != null) {
+            decoder.shutdown();
+        }
         if (thread != null) {
             thread.shutdown();
             try {
@@ -137,14 +160,67 @@ public class Aggregator {
         }
     }
 
-    /** Processes a batch on the aggregator thread; completes when its states are in the grid. */
-    public CompletionStage<Void> submit(List<ConsumerRecord<String, byte[]>> records) {
-        return CompletableFuture.runAsync(() -> process(records), thread);
+    /**
+     * A batch handed over: {@code accepted} completes once it is decoded and queued behind the
+     * batch before it and the batch before that is in the grid (the caller may then hand over
+     * the next one); {@code written} once this batch's states are in the grid (then, and only
+     * then, may its offsets be committed).
+     */
+    public record Submission(CompletionStage<Void> accepted, CompletionStage<Void> written) {
+    }
+
+    /** Decodes a batch, then processes it on the aggregator thread. Call for one batch at a time, in order. */
+    public Submission submit(List<ConsumerRecord<String, byte[]>> records) {
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        CompletableFuture<Void> previous = lastWritten;
+        lastWritten = written;
+        CompletableFuture<Void> queued;
+        try {
+            queued = CompletableFuture.runAsync(() -> {
+                List<Item> items = decode(records);
+                thread.execute(() -> {
+                    try {
+                        process(items, written);
+                    } catch (Throwable e) {
+                        written.completeExceptionally(e);
+                    }
+                });
+            }, decoder);
+        } catch (RejectedExecutionException e) {
+            queued = CompletableFuture.failedFuture(e);
+        }
+        queued.whenComplete((v, e) -> {
+            if (e != null) {
+                written.completeExceptionally(e); // not decoded or not queued (shutting down): never acknowledged
+            }
+        });
+        return new Submission(queued.thenCombine(previous, (a, b) -> null), written);
+    }
+
+    /** Runs {@code task} on the aggregator thread after every batch submitted so far. */
+    private CompletableFuture<Void> afterSubmitted(Runnable task) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        decoder.execute(() -> {
+            try {
+                thread.execute(() -> {
+                    try {
+                        task.run();
+                        done.complete(null);
+                    } catch (Throwable e) {
+                        done.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
     }
 
     /**
      * Partitions moved: forget every state held (the new owners read them from the grid)
-     * and the verdicts this instance was keeping alive. Waits for the batch in progress.
+     * and the verdicts this instance was keeping alive. Waits for the batches submitted
+     * before (decoded or not), so none of them is applied after the hand-over.
      */
     public void rebalanced(int partitionCount) {
         if (partitionCount > 0) {
@@ -152,7 +228,7 @@ public class Aggregator {
         }
         CompletableFuture<Void> done;
         try {
-            done = CompletableFuture.runAsync(this::handOver, thread);
+            done = afterSubmitted(this::handOver);
         } catch (RejectedExecutionException e) {
             return; // shutting down: the consumer gives its partitions back, nothing to hand over
         }
@@ -168,6 +244,11 @@ public class Aggregator {
     }
 
     private void handOver() {
+        try {
+            drain(); // the new owner must find this instance's last write in the grid
+        } catch (StoreUnavailableException e) {
+            LOG.debugf("last write not completed before the hand-over (stopping): %s", e.getMessage());
+        }
         states.invalidateAll();
         live.clear();
         ranked.clear();
@@ -183,21 +264,39 @@ public class Aggregator {
 
     // ------------------------------------------------------------------ batch
 
+    /** A decoded event: {@code eventMillis} is its time, brought to the present when applied. */
     private record Item(SessionEvent event, int partition, long offset, String ip, String ipKey, String network, String shardKey,
-                        long atMillis, boolean exempt) {
+                        long eventMillis, boolean exempt) {
+
+        long atMillis(long now) {
+            return Math.min(eventMillis, now);
+        }
     }
 
-    void process(List<ConsumerRecord<String, byte[]>> records) {
-        long now = clock.millis();
+    /** A client address resolved once per batch: what {@link Subjects#client} says and whether it is exempt. */
+    private record Resolved(Subjects.Client client, boolean exempt) {
+        static final Resolved NOT_AN_ADDRESS = new Resolved(null, false);
+    }
+
+    /** Stage one, on the decoder thread: touches no state, only the settings and the counters. */
+    List<Item> decode(List<ConsumerRecord<String, byte[]>> records) {
         List<Item> items = new java.util.ArrayList<>(records.size());
+        Map<String, Resolved> addresses = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Item item = item(record, addresses);
+            if (item != null) {
+                items.add(item);
+            }
+        }
+        return items;
+    }
+
+    /** Stage two, on the aggregator thread: {@code written} completes when the batch's states are in the grid. */
+    void process(List<Item> items, CompletableFuture<Void> written) {
+        long now = clock.millis();
         Map<String, ClientState> batch = new HashMap<>();
         Set<String> missing = new HashSet<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            Item item = item(record, now);
-            if (item == null) {
-                continue;
-            }
-            items.add(item);
+        for (Item item : items) {
             for (String key : new String[]{item.ipKey, item.shardKey}) {
                 if (!batch.containsKey(key)) {
                     ClientState held = states.getIfPresent(key);
@@ -212,7 +311,7 @@ public class Aggregator {
         if (!missing.isEmpty()) {
             Map<String, byte[]> loaded = retrying(() -> store.getAll(missing));
             for (String key : missing) {
-                ClientState s = codec.decode(loaded.get(key));
+                ClientState s = codec.decode(newest(key, loaded));
                 batch.put(key, s);
                 states.put(key, s);
             }
@@ -221,7 +320,7 @@ public class Aggregator {
         Map<String, Item> touched = new LinkedHashMap<>();
         for (Item item : items) {
             try {
-                count(item, batch, dirty, touched);
+                count(item, batch, dirty, touched, now);
             } catch (RuntimeException e) {
                 // A bug must not stop ingest for good (a poison batch would come back after
                 // every restart): the event is skipped and counted, the rest of the batch goes on.
@@ -230,15 +329,15 @@ public class Aggregator {
                 }
             }
         }
-        finishBatch(batch, dirty, touched, now);
+        finishBatch(batch, dirty, touched, now, written);
     }
 
     private void count(Item item, Map<String, ClientState> batch, Map<String, ClientState> dirty,
-                       Map<String, Item> touched) {
+                       Map<String, Item> touched, long now) {
         {
             ClientState client = batch.get(item.ipKey);
             if (client.claim(item.offset)) {
-                counting.apply(client, item.event, item.atMillis);
+                counting.apply(client, item.event, item.atMillis(now));
                 dirty.put(item.ipKey, client);
                 touched.put(item.ipKey, item);
                 ranked.computeIfAbsent(item.partition, p -> new HashSet<>()).add(item.ip);
@@ -249,14 +348,14 @@ public class Aggregator {
             }
             ClientState shard = batch.get(item.shardKey);
             if (shard.claim(item.offset)) {
-                counting.apply(shard, item.event, item.atMillis);
+                counting.apply(shard, item.event, item.atMillis(now));
                 dirty.put(item.shardKey, shard);
             }
         }
     }
 
     private void finishBatch(Map<String, ClientState> batch, Map<String, ClientState> dirty,
-                             Map<String, Item> touched, long now) {
+                             Map<String, Item> touched, long now, CompletableFuture<Void> written) {
         for (ClientState s : dirty.values()) {
             counting.prune(s, now, settings.sessionMaxAge().toMillis());
         }
@@ -270,12 +369,12 @@ public class Aggregator {
                 decideNetwork(item, batch.get(item.shardKey), now, dirty);
             }
         }
-        write(dirty);
+        write(dirty, written);
         batches.incrementAndGet();
         lastBatchMillis = now;
     }
 
-    private Item item(ConsumerRecord<String, byte[]> record, long now) {
+    private Item item(ConsumerRecord<String, byte[]> record, Map<String, Resolved> addresses) {
         SessionEvent event;
         try {
             event = EventCodec.decode(record.value());
@@ -283,17 +382,33 @@ public class Aggregator {
             unreadable(record, e.getMessage());
             return null;
         }
-        IPAddress ip = Subjects.ip(event.meta().clientIp());
-        if (ip == null) {
+        String raw = event.meta().clientIp();
+        Resolved resolved = addresses.get(raw);
+        if (resolved == null) {
+            Subjects.Client c = Subjects.client(raw, settings.ipv4Prefix(), settings.ipv6Prefix());
+            resolved = c == null ? Resolved.NOT_AN_ADDRESS : new Resolved(c, settings.limitExceptions().test(c.address()));
+            addresses.put(raw, resolved);
+        }
+        if (resolved.client == null) {
             unreadable(record, "no client IP address in the event");
             return null;
         }
-        String text = Subjects.text(ip);
-        String network = Subjects.network(ip, settings.ipv4Prefix(), settings.ipv6Prefix());
-        long at = event.meta().time() == null ? now : Math.min(event.meta().time().toEpochMilli(), now);
-        InetAddress inet = ip.toInetAddress();
+        long time;
+        Instant t = event.meta().time();
+        if (t == null) {
+            time = Long.MAX_VALUE; // now, when applied
+        } else if (t.getEpochSecond() > Long.MAX_VALUE / 1_000 - 1) {
+            time = Long.MAX_VALUE; // beyond what a long holds in milliseconds: the future, so now
+        } else if (t.getEpochSecond() < Long.MIN_VALUE / 1_000 + 1) {
+            unreadable(record, "event time out of range");
+            return null;
+        } else {
+            time = t.toEpochMilli();
+        }
+        String text = resolved.client.ip();
+        String network = resolved.client.network();
         return new Item(event, record.partition(), record.offset(), text, Subjects.ipKey(text), network,
-                Subjects.shardKey(network, record.partition()), at, settings.limitExceptions().test(inet));
+                Subjects.shardKey(network, record.partition()), time, resolved.exempt);
     }
 
     private void unreadable(ConsumerRecord<String, byte[]> record, String why) {
@@ -328,7 +443,13 @@ public class Aggregator {
             }
         }
         try {
-            store.getAll(others).values().forEach(b -> sum.addCounts(codec.decode(b)));
+            Map<String, byte[]> got = store.getAll(others);
+            for (String key : others) {
+                byte[] b = newest(key, got);
+                if (b != null) {
+                    sum.addCounts(codec.decode(b));
+                }
+            }
         } catch (StoreUnavailableException e) {
             return; // decided again with the next event of this network
         }
@@ -356,6 +477,7 @@ public class Aggregator {
      */
     private void sweepSafely() {
         try {
+            drain(); // a write that failed while no batch came is retried here
             sweep();
             rankOffenders();
         } catch (RuntimeException e) {
@@ -387,7 +509,7 @@ public class Aggregator {
                 publishIfChanged(subject, e.getValue(), s, still, now, dirty);
             }
         }
-        write(dirty);
+        write(dirty, null);
     }
 
     /** Stores each changed partition's worst offenders (see {@link Offenders}). */
@@ -421,16 +543,76 @@ public class Aggregator {
 
     // ------------------------------------------------------------------ grid
 
-    private void write(Map<String, ClientState> dirty) {
-        if (dirty.isEmpty()) {
-            return;
-        }
+    /**
+     * The write in flight (aggregator thread only): what it writes, the grid's answer, and the
+     * batch it acknowledges (null for a sweep's write).
+     */
+    private record Pending(Map<String, byte[]> values, CompletableFuture<Void> put, CompletableFuture<Void> written) {
+    }
+
+    private Pending pending;
+
+    /**
+     * Starts writing {@code dirty} and returns: the next batch is applied while the grid
+     * stores this one. How the guarantees hold: at most one write is in flight and the next
+     * one starts only after it succeeded ({@link #drain}), so writes reach the grid in order;
+     * a batch is acknowledged when its own write completed; states are encoded before the
+     * write starts, so later changes cannot leak into it; and a state read back from the
+     * grid while a write is in flight (one evicted from memory meanwhile) is taken from that
+     * write instead ({@link #newest}).
+     */
+    private void write(Map<String, ClientState> dirty, CompletableFuture<Void> written) {
         Map<String, byte[]> encoded = new HashMap<>(dirty.size() * 2);
         dirty.forEach((k, s) -> encoded.put(k, codec.encode(s)));
-        retrying(() -> {
-            store.putAll(encoded, lifespan());
-            return null;
-        });
+        drain();
+        if (encoded.isEmpty()) {
+            if (written != null) {
+                written.complete(null);
+            }
+            return;
+        }
+        CompletableFuture<Void> put = store.putAllAsync(encoded, lifespan());
+        if (written != null) {
+            put.thenRun(() -> written.complete(null));
+        }
+        pending = new Pending(encoded, put, written);
+    }
+
+    /**
+     * Waits for the write in flight; if it failed, writes the same bytes again with backoff
+     * (the aggregator, and so the consumer, waits meanwhile, as when any grid call fails).
+     */
+    private void drain() {
+        Pending p = pending;
+        if (p == null) {
+            return;
+        }
+        pending = null;
+        try {
+            p.put.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            try {
+                retrying(() -> {
+                    store.putAll(p.values, lifespan());
+                    return null;
+                });
+            } catch (RuntimeException stopped) {
+                if (p.written != null) {
+                    p.written.completeExceptionally(stopped); // never acknowledged: replayed at the next start
+                }
+                throw stopped;
+            }
+        }
+        if (p.written != null) {
+            p.written.complete(null);
+        }
+    }
+
+    /** A state as this instance last wrote it: from the write in flight if it is there, else as read. */
+    private byte[] newest(String key, Map<String, byte[]> read) {
+        Pending p = pending;
+        byte[] inFlight = p == null ? null : p.values.get(key);
+        return inFlight != null ? inFlight : read.get(key);
     }
 
     /** How long the grid keeps a state after its last write: past every window and memory. */

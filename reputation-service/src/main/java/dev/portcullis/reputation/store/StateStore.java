@@ -90,6 +90,33 @@ public class StateStore {
         call(() -> cache().putAllAsync(values, lifespan.toMillis(), TimeUnit.MILLISECONDS));
     }
 
+    /**
+     * Writes several subjects without waiting: completes when the grid has them, or fails
+     * with {@link StoreUnavailableException} (also after the same timeout as {@link #putAll}).
+     */
+    public CompletableFuture<Void> putAllAsync(Map<String, byte[]> values, Duration lifespan) {
+        if (values.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> put;
+        try {
+            put = cache().putAllAsync(values, lifespan.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            failed("Infinispan operation failed", e);
+            return CompletableFuture.failedFuture(new StoreUnavailableException(String.valueOf(e.getMessage()), e));
+        }
+        return put.orTimeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).handle((v, e) -> {
+            if (e != null) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                failed("Infinispan operation failed", cause);
+                throw new StoreUnavailableException(String.valueOf(cause.getMessage()), cause);
+            }
+            healthy = true;
+            return null;
+        });
+    }
+
     /** Non-blocking reads for the REST API. */
     public CompletableFuture<Map<String, byte[]>> getAllAsync(Set<String> keys) {
         if (keys.isEmpty()) {
