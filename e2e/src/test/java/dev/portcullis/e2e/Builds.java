@@ -29,6 +29,11 @@ final class Builds {
         return runJar("reputation-service");
     }
 
+    /** {@code ban-service/target/quarkus-app/quarkus-run.jar}, checked. */
+    static Path banService() {
+        return runJar("ban-service");
+    }
+
     /** {@code content-filter/target/quarkus-app/quarkus-run.jar}, checked. */
     static Path contentFilter() {
         return runJar("content-filter");

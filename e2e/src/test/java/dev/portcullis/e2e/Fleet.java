@@ -86,6 +86,28 @@ final class Fleet implements AutoCloseable {
                 .env("PORTCULLIS_REPUTATION_ID", id);
     }
 
+    /** The ban-service's tokens (read-only and admin) and its grid cache. */
+    static final String BAN_READ_TOKEN = "e2e-ban-read";
+    static final String BAN_ADMIN_TOKEN = "e2e-ban-admin";
+    static final String BAN_CACHE = "portcullis-bans";
+
+    /**
+     * A ban-service on this fleet's bus and grid with the jails in {@code jails} (fail2ban
+     * syntax), not started yet. Call {@link InfinispanCluster#defineDistributedCache} for
+     * {@link #BAN_CACHE} first (done by {@link #start} only for the reputation cache).
+     */
+    QuarkusApp.Builder banService(String id, Path jails) {
+        return QuarkusApp.builder(Builds.banService()).name(id).logDir(dir)
+                .env("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers())
+                .env("QUARKUS_INFINISPAN_CLIENT_HOSTS", grid.hotRodServers())
+                .env("QUARKUS_INFINISPAN_CLIENT_USE_AUTH", "false")
+                .env("PORTCULLIS_BAN_JAILS", jails.toString())
+                .env("PORTCULLIS_BAN_API_READ_TOKEN", BAN_READ_TOKEN)
+                .env("PORTCULLIS_BAN_API_ADMIN_TOKEN", BAN_ADMIN_TOKEN)
+                .env("PORTCULLIS_BAN_ID", id)
+                .startTimeout(Duration.ofSeconds(120));
+    }
+
     /** The content filter's bearer token. */
     static final String CONTENT_TOKEN = "e2e-content-token";
 
