@@ -26,6 +26,7 @@ public final class Netns implements AutoCloseable {
     private final String client;
     private final int net;
     private final List<Process> listeners = new ArrayList<>();
+    private boolean closed;
 
     private Netns(String server, String client, int net) {
         this.server = server;
@@ -43,6 +44,8 @@ public final class Netns implements AutoCloseable {
         int n = ThreadLocalRandom.current().nextInt(1, 250);
         String tag = Long.toString(ProcessHandle.current().pid(), 36) + n;
         Netns ns = new Netns("pcsrv" + tag, "pccli" + tag, n);
+        // a test JVM that is stopped half-way still removes its namespaces
+        Runtime.getRuntime().addShutdownHook(new Thread(ns::close, "netns-cleanup"));
         try {
             ns.setUp();
             return ns;
@@ -204,7 +207,11 @@ public final class Netns implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (Process p : listeners) {
             p.destroyForcibly();
         }
