@@ -27,104 +27,148 @@ final class Prefilter {
 
     static final int MIN_LITERAL = 2;
 
-    private final int[][] next;      // state x symbol -> state (complete DFA)
-    private final int[][] outputs;   // state -> literal ids that end here (failure chain folded in)
-    private final byte[] symbol;     // ASCII char -> symbol; 0 = not in any literal
+    // The automaton in compact form: the root's moves as a 128-entry table, every other state's
+    // moves as a sorted run of (char, target) in edgeChar/edgeTarget from edgeStart[s] to
+    // edgeStart[s + 1], its failure link, and the literal ids it reports (failure chain folded
+    // in) from outStart[s] to outStart[s + 1]. A 10,000-rule table has ~150,000 states, mostly
+    // in chains of one move each: a complete DFA row per state would cost tens of megabytes.
+    private final int[] root;
+    private final int[] edgeStart;
+    private final char[] edgeChar;
+    private final int[] edgeTarget;
+    private final int[] fail;
+    private final int[] outStart;
+    private final int[] outIds;
     private final int literals;
 
-    private Prefilter(int[][] next, int[][] outputs, byte[] symbol, int literals) {
-        this.next = next;
-        this.outputs = outputs;
-        this.symbol = symbol;
+    private Prefilter(int[] root, int[] edgeStart, char[] edgeChar, int[] edgeTarget, int[] fail, int[] outStart,
+                      int[] outIds, int literals) {
+        this.root = root;
+        this.edgeStart = edgeStart;
+        this.edgeChar = edgeChar;
+        this.edgeTarget = edgeTarget;
+        this.fail = fail;
+        this.outStart = outStart;
+        this.outIds = outIds;
         this.literals = literals;
     }
 
     /** Builds the automaton for {@code literals} (lower-case ASCII), ids by position. */
     static Prefilter build(List<String> literals) {
-        byte[] symbol = new byte[128];
-        int symbols = 1;
-        for (String l : literals) {
-            for (int k = 0; k < l.length(); k++) {
-                char c = l.charAt(k);
-                if (symbol[c] == 0) {
-                    if (symbols == 127) {
-                        throw new IllegalStateException("alphabet overflow");
-                    }
-                    symbol[c] = (byte) symbols++;
-                }
-            }
-        }
-        List<int[]> go = new ArrayList<>();
-        List<List<Integer>> out = new ArrayList<>();
-        go.add(new int[symbols]);
-        out.add(new ArrayList<>());
-        Arrays.fill(go.get(0), -1);
+        // Trie, children as sorted maps while building.
+        List<java.util.TreeMap<Character, Integer>> children = new ArrayList<>();
+        List<List<Integer>> own = new ArrayList<>();
+        children.add(new java.util.TreeMap<>());
+        own.add(new ArrayList<>());
         for (int id = 0; id < literals.size(); id++) {
             String l = literals.get(id);
             int s = 0;
             for (int k = 0; k < l.length(); k++) {
-                int sym = symbol[l.charAt(k)];
-                if (go.get(s)[sym] < 0) {
-                    int[] row = new int[symbols];
-                    Arrays.fill(row, -1);
-                    go.add(row);
-                    out.add(new ArrayList<>());
-                    go.get(s)[sym] = go.size() - 1;
+                char c = l.charAt(k);
+                if (c >= 128) {
+                    throw new IllegalArgumentException("literal must be ASCII: " + l);
                 }
-                s = go.get(s)[sym];
+                Integer t = children.get(s).get(c);
+                if (t == null) {
+                    t = children.size();
+                    children.add(new java.util.TreeMap<>());
+                    own.add(new ArrayList<>());
+                    children.get(s).put(c, t);
+                }
+                s = t;
             }
-            out.get(s).add(id);
+            own.get(s).add(id);
         }
-        int states = go.size();
+        int states = children.size();
+        int[] edgeStart = new int[states + 1];
+        int edges = 0;
+        for (int s = 0; s < states; s++) {
+            edgeStart[s] = edges;
+            edges += s == 0 ? 0 : children.get(s).size();
+        }
+        edgeStart[states] = edges;
+        char[] edgeChar = new char[edges];
+        int[] edgeTarget = new int[edges];
+        for (int s = 1; s < states; s++) {
+            int e = edgeStart[s];
+            for (var m : children.get(s).entrySet()) {
+                edgeChar[e] = m.getKey();
+                edgeTarget[e++] = m.getValue();
+            }
+        }
+        int[] root = new int[128];
+        children.get(0).forEach((c, t) -> root[c] = t);
+        // Failure links and folded outputs, breadth first (a state's failure is shallower).
         int[] fail = new int[states];
-        int[][] next = new int[states][];
+        List<int[]> out = new ArrayList<>(java.util.Collections.nCopies(states, (int[]) null));
+        out.set(0, new int[0]);
         int[] queue = new int[states];
         int head = 0;
         int tail = 0;
-        next[0] = go.get(0).clone();
-        for (int a = 0; a < symbols; a++) {
-            if (next[0][a] < 0) {
-                next[0][a] = 0;
-            } else {
-                fail[next[0][a]] = 0;
-                queue[tail++] = next[0][a];
-            }
+        for (int t : children.get(0).values()) {
+            queue[tail++] = t;
         }
-        next[0][0] = 0;
+        Prefilter partial = new Prefilter(root, edgeStart, edgeChar, edgeTarget, fail, null, null, literals.size());
         while (head < tail) {
             int s = queue[head++];
-            next[s] = go.get(s).clone();
-            out.get(s).addAll(out.get(fail[s]));
-            for (int a = 0; a < symbols; a++) {
-                int t = next[s][a];
-                if (a == 0) {
-                    next[s][0] = 0;
-                } else if (t < 0) {
-                    next[s][a] = next[fail[s]][a];
-                } else {
-                    fail[t] = next[fail[s]][a];
-                    queue[tail++] = t;
-                }
+            int[] mine = own.get(s).stream().mapToInt(Integer::intValue).toArray();
+            int[] inherited = out.get(fail[s]);
+            out.set(s, java.util.stream.IntStream.concat(Arrays.stream(mine),
+                    Arrays.stream(inherited)).distinct().toArray());
+            for (var m : children.get(s).entrySet()) {
+                int t = m.getValue();
+                fail[t] = partial.step(fail[s], m.getKey());
+                queue[tail++] = t;
             }
         }
-        int[][] outputs = new int[states][];
         for (int s = 0; s < states; s++) {
-            outputs[s] = out.get(s).stream().distinct().mapToInt(Integer::intValue).toArray();
+            if (out.get(s) == null) { // root's children were queued; root itself has no output
+                out.set(s, new int[0]);
+            }
         }
-        return new Prefilter(next, outputs, symbol, literals.size());
+        int[] outStart = new int[states + 1];
+        int total = 0;
+        for (int s = 0; s < states; s++) {
+            outStart[s] = total;
+            total += out.get(s).length;
+        }
+        outStart[states] = total;
+        int[] outIds = new int[total];
+        for (int s = 0; s < states; s++) {
+            System.arraycopy(out.get(s), 0, outIds, outStart[s], out.get(s).length);
+        }
+        return new Prefilter(root, edgeStart, edgeChar, edgeTarget, fail, outStart, outIds, literals.size());
+    }
+
+    /** The state after reading {@code c} (folded, ASCII) in state {@code s}. */
+    private int step(int s, char c) {
+        while (s != 0) {
+            for (int e = edgeStart[s], end = edgeStart[s + 1]; e < end; e++) {
+                if (edgeChar[e] == c) {
+                    return edgeTarget[e];
+                }
+                if (edgeChar[e] > c) {
+                    break;
+                }
+            }
+            s = fail[s];
+        }
+        return root[c];
     }
 
     /** The ids of the literals that occur in {@code key}. */
     BitSet scan(CharSequence key) {
         BitSet seen = new BitSet(literals);
         int s = 0;
-        int[][] next = this.next;
         for (int k = 0, n = key.length(); k < n; k++) {
             char c = fold(key.charAt(k));
-            s = next[s][c < 128 ? symbol[c] : 0];
-            int[] o = outputs[s];
-            for (int id : o) {
-                seen.set(id);
+            if (c >= 128) {
+                s = 0; // no literal holds a non-ASCII character
+                continue;
+            }
+            s = step(s, c);
+            for (int o = outStart[s], end = outStart[s + 1]; o < end; o++) {
+                seen.set(outIds[o]);
             }
         }
         return seen;

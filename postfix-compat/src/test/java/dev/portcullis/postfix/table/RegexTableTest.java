@@ -234,6 +234,38 @@ class RegexTableTest {
     }
 
     @Test
+    void automatonFindsExactlyTheLiteralsThatOccur() {
+        Random random = new Random(7);
+        for (int round = 0; round < 200; round++) {
+            java.util.LinkedHashSet<String> set = new java.util.LinkedHashSet<>();
+            int count = 1 + random.nextInt(30);
+            while (set.size() < count) {
+                StringBuilder l = new StringBuilder();
+                for (int j = 0, len = 2 + random.nextInt(5); j < len; j++) {
+                    l.append("abc".charAt(random.nextInt(3))); // tiny alphabet: many shared suffixes
+                }
+                set.add(l.toString());
+            }
+            List<String> literals = List.copyOf(set);
+            Prefilter p = Prefilter.build(literals);
+            for (int q = 0; q < 50; q++) {
+                StringBuilder key = new StringBuilder();
+                for (int j = 0, len = random.nextInt(25); j < len; j++) {
+                    key.append("abcABé".charAt(random.nextInt(6)));
+                }
+                java.util.BitSet expected = new java.util.BitSet();
+                String folded = key.toString().replace('A', 'a').replace('B', 'b');
+                for (int id = 0; id < literals.size(); id++) {
+                    if (folded.contains(literals.get(id))) {
+                        expected.set(id);
+                    }
+                }
+                assertEquals(expected, p.scan(key), literals + " in " + key);
+            }
+        }
+    }
+
+    @Test
     void prefilterLiterals() {
         assertEquals(List.of("subject: "), List.of(Prefilter.requiredLiterals("(?i)(?s)^subject: .*x")));
         assertEquals(List.of("viagra", "cialis"), List.of(Prefilter.requiredLiterals("(?i)viagra|cialis")));
