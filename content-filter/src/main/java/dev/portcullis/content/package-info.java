@@ -25,7 +25,7 @@
  *
  * <h2>SECURITY</h2>
  * Bearer token on {@code /api}; the message is hostile input: bounded request, linear scans,
- * linear-time regular expressions, printable 100-character prefixes in verdicts and logs.
+ * linear-time regular expressions, printable 200-character prefixes in verdicts and logs.
  *
  * <h2>LIMITS</h2>
  * MIME structure is mime4j's, not Postfix's mime_state, on malformed input; lines over

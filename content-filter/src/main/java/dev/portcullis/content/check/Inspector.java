@@ -68,8 +68,11 @@ public final class Inspector {
     private static final int SCAN_WINDOW = 64 * 1024;
 
 
-    /** Longest prefix of a message line that goes into a verdict or a log. */
-    static final int MAX_QUOTED = 100;
+    /** Postfix's line_length_limit default: smtpd hands cleanup long lines in records this long. */
+    static final int LINE_LENGTH_LIMIT = 2048;
+
+    /** Longest prefix of a message line that goes into a verdict or a log (Postfix logs "%.200s"). */
+    static final int MAX_QUOTED = 200;
 
     /**
      * @param headerSizeLimit     header_size_limit: longer headers are looked up cut to this
@@ -258,24 +261,45 @@ public final class Inspector {
             lookup(checks, key, start, lineLength);
         }
 
+        /**
+         * The lookup key of one logical header, as cleanup builds it: each physical line
+         * without its CR, joined by "\n", arriving in records of at most line_length_limit
+         * bytes; a record is kept only while the header is still shorter than
+         * header_size_limit (so the key can exceed the limit by up to one record, as Postfix's
+         * does), the rest is dropped. A NUL ends the key (C string).
+         */
         private String headerKey(byte[] bytes, int len) {
-            int cut = cutAtNul(bytes, 0, len);
-            if (cut > limits.headerSizeLimit()) {
-                cut = limits.headerSizeLimit();
+            byte[] out = new byte[len];
+            int n = 0;
+            int lineStart = 0;
+            boolean cut = false;
+            while (lineStart < len && !cut) {
+                int nl = indexOf(bytes, (byte) '\n', lineStart, len);
+                int lineEnd = nl < 0 ? len : nl;
+                int contentEnd = lineEnd > lineStart && bytes[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+                if (lineStart > 0) {
+                    if (n >= limits.headerSizeLimit()) {
+                        cut = true;
+                        break;
+                    }
+                    out[n++] = '\n';
+                }
+                for (int r = lineStart; r < contentEnd; r += LINE_LENGTH_LIMIT) {
+                    if (r > lineStart && n >= limits.headerSizeLimit()) {
+                        cut = true;
+                        break;
+                    }
+                    int pieceEnd = Math.min(contentEnd, r + LINE_LENGTH_LIMIT);
+                    System.arraycopy(bytes, r, out, n, pieceEnd - r);
+                    n += pieceEnd - r;
+                }
+                lineStart = lineEnd + 1;
+            }
+            if (cut) {
                 truncated++;
             }
-            // Folding stays as "\n" plus the white space that follows; CRs go (Postfix keeps
-            // records without CR).
-            byte[] out = new byte[cut];
-            int n = 0;
-            for (int i = 0; i < cut; i++) {
-                byte b = bytes[i];
-                if (b == '\r' && i + 1 < cut && bytes[i + 1] == '\n') {
-                    continue;
-                }
-                out[n++] = b;
-            }
-            return new String(out, 0, n, StandardCharsets.UTF_8);
+            int nul = indexOf(out, (byte) 0, 0, n);
+            return new String(out, 0, nul < 0 ? n : nul, StandardCharsets.UTF_8);
         }
 
         private void body(InputStream in) throws IOException {

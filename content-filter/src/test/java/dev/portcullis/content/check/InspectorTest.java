@@ -226,12 +226,23 @@ class InspectorTest {
 
     @Test
     void headerLongerThanTheLimitIsLookedUpCut() {
-        String m = "From: a@x\nSubject: " + "a".repeat(200) + "TAIL\n\nbody\n";
-        RuleSet r = Rules.with(Checks.HEADER, "/TAIL/ REJECT tail seen\n/^Subject: a+$/ WARN cut").build();
+        // Postfix keeps a record (a physical line, or 2048 bytes of one) only while the header
+        // is still shorter than header_size_limit: line 1 (9 + 60) stays, line 2 (total 131)
+        // stays, line 3 goes.
+        String m = "From: a@x\nSubject: " + "word ".repeat(12) + "\n\t" + "more ".repeat(12) + "\n TAIL\n\nbody\n";
+        RuleSet r = Rules.with(Checks.HEADER, "/TAIL/ REJECT tail seen\n/more $/ WARN cut").build();
         Verdict v = new Inspector(new Inspector.Limits(100, 51200, false)).inspect(crlf(m), r);
         assertEquals(Verdict.Decision.ACCEPT, v.decision());
         assertEquals(1, v.stats().headersTruncated());
         assertEquals("cut", v.actions().get(0).text());
+        // A single line is one record up to 2048 bytes: never cut below that.
+        String single = "From: a@x\nSubject: " + "a".repeat(200) + "TAIL\n\nbody\n";
+        assertEquals(Verdict.Decision.REJECT,
+                new Inspector(new Inspector.Limits(100, 51200, false)).inspect(crlf(single), r).decision());
+        String huge = "From: a@x\nSubject: " + "a".repeat(5000) + "TAIL\n\nbody\n";
+        Verdict h = new Inspector(new Inspector.Limits(100, 51200, false)).inspect(crlf(huge), r);
+        assertEquals(Verdict.Decision.ACCEPT, h.decision(), "the third record starts past the limit");
+        assertEquals(1, h.stats().headersTruncated());
     }
 
     @Test

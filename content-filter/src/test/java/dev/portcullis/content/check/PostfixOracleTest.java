@@ -287,6 +287,29 @@ class PostfixOracleTest {
         }
     }
 
+    /** A header longer than header_size_limit is looked up cut, folding counted without CR. */
+    @Test
+    void longHeaderIsLookedUpCutAtHeaderSizeLimit() throws IOException {
+        Path hc = Files.writeString(dir.resolve("long_header"), "/^(.*)$/ WARN HC\n");
+        Map<Checks, List<Table>> t = new EnumMap<>(Checks.class);
+        t.put(Checks.HEADER, List.of(PostfixTables.open("regexp:" + hc)));
+        RuleSet tags = new RuleSet(t);
+        String subject = "Subject: " + "word ".repeat(12) + "\n\t" + "more ".repeat(12) + "\n  " + "tail ".repeat(20);
+        String m = "From: long@example.com\nTo: rcpt@relay.example\nDate: Tue, 1 Dec 2026 08:00:00 +0000\n"
+                + "Message-ID: <long@example.com>\n" + subject + "\n\nbody\n";
+        byte[] msg = m.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
+        try (RealPostfix p = RealPostfix.started(Map.of("header_checks", "regexp:" + hc, "header_size_limit", "100"))) {
+            assertEquals(250, send(p, msg, "long@example.com").code());
+            String marker = "from=<long@example.com>";
+            p.awaitMaillog(l -> l.contains(marker) && l.contains("postfix/qmgr"), Duration.ofSeconds(60));
+            Verdict v = new Inspector(new Inspector.Limits(100, 51200, false)).inspect(msg, tags);
+            List<String> ours = new ArrayList<>();
+            v.actions().forEach(f -> ours.add(f.text() + " " + f.line()));
+            assertEquals(1, v.stats().headersTruncated());
+            assertEquals(tagged(p, marker), ours);
+        }
+    }
+
     /** "TAG KEY" for each WARN Postfix logged for one message (its own Received: aside). */
     static List<String> tagged(RealPostfix p, String marker) {
         Pattern w = Pattern.compile(": warning: (?:header|body) (.*) from unknown\\[127\\.0\\.0\\.1\\]; .*: ([A-Z]+)$");
