@@ -60,6 +60,16 @@ class TablesTest {
     }
 
     @Test
+    void unreadableTextIsNamedByLine() throws Exception {
+        Path latin1 = dir.resolve("latin1");
+        Files.write(latin1, "/ok/ x\n/caf\u00e9/ y\n".getBytes(StandardCharsets.ISO_8859_1));
+        TableException e = assertThrows(TableException.class, () -> Tables.open("regexp:" + latin1));
+        assertEquals(latin1 + ":2: invalid UTF-8 byte sequence", e.getMessage());
+        Path dirAsFile = Files.createDirectory(dir.resolve("sub"));
+        assertThrows(TableException.class, () -> Tables.open("cidr:" + dirAsFile));
+    }
+
+    @Test
     void strictModeRefusesWhatPostfixSkips() {
         assertEquals("c:2: non-null host address bits in \"10.1.0.0/8\", perhaps you should use \"10.0.0.0/8\" instead",
                 assertThrows(TableSyntaxException.class,
