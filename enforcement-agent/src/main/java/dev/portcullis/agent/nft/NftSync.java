@@ -181,6 +181,11 @@ public final class NftSync implements LiveSet.Listener, AutoCloseable {
                 removes.add(new AbstractMap.SimpleEntry<>(had.set, new NftScript.Element(cidr, null)));
             }
             if (want != null) {
+                if (had == null || !had.set.equals(want.set)) {
+                    // the kernel may still hold an expired element the agent has forgotten, and
+                    // an add over it would be a no-op: clear the place first (add, delete, add)
+                    removes.add(new AbstractMap.SimpleEntry<>(want.set, new NftScript.Element(cidr, null)));
+                }
                 adds.add(new AbstractMap.SimpleEntry<>(want.set, element(cidr, want, now)));
                 if (!sets.contains(want.set) && !newSets.contains(want.set)) {
                     newSets.add(want.set);

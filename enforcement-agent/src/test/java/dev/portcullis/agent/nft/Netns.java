@@ -67,8 +67,25 @@ public final class Netns implements AutoCloseable {
             sh("ip", "-n", client, "addr", "add", v4(host) + "/24", "dev", "cli0");
             sh("ip", "-n", client, "addr", "add", v6(host) + "/64", "dev", "cli0", "nodad");
         }
+        // no duplicate address detection: a tentative link-local address makes neighbour
+        // discovery fail ("No route to host") in the first seconds after the link comes up
+        sh("ip", "netns", "exec", server, "sysctl", "-qw", "net.ipv6.conf.srv0.accept_dad=0");
+        sh("ip", "netns", "exec", client, "sysctl", "-qw", "net.ipv6.conf.cli0.accept_dad=0");
         sh("ip", "-n", server, "link", "set", "srv0", "up");
         sh("ip", "-n", client, "link", "set", "cli0", "up");
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!(sh("ip", "-n", server, "-6", "addr", "show", "tentative").isBlank()
+                && sh("ip", "-n", client, "-6", "addr", "show", "tentative").isBlank())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("IPv6 addresses still tentative after 20 s");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** An IPv4 address of the test network: host 1 is the server, 2-4 the client's. */
