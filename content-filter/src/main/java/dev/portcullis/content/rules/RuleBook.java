@@ -7,10 +7,6 @@ import dev.portcullis.postfix.table.ReloadingTable;
 import dev.portcullis.postfix.table.Tables;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,7 +52,7 @@ public final class RuleBook {
             for (String name : list) {
                 if (!entries.containsKey(name)) {
                     ReloadingTable t = new ReloadingTable(name, Tables.Mode.STRICT);
-                    entries.put(name, new Entry(name, t, PostfixTables.adapt(t), clock.instant(), countRules(name),
+                    entries.put(name, new Entry(name, t, PostfixTables.adapt(t), clock.instant(), t.size(),
                             null, null));
                 }
             }
@@ -103,7 +99,7 @@ public final class RuleBook {
         for (Map.Entry<String, Entry> me : entries.entrySet()) {
             Entry old = me.getValue();
             if (old.table.reload()) {
-                me.setValue(new Entry(old.name, old.table, old.view, clock.instant(), countRules(old.name), null, null));
+                me.setValue(new Entry(old.name, old.table, old.view, clock.instant(), old.table.size(), null, null));
                 reloads++;
                 changed = true;
                 LOG.infof("reloaded %s (%d rules)", old.name, me.getValue().rules);
@@ -152,43 +148,6 @@ public final class RuleBook {
         return n;
     }
 
-    /**
-     * Rules in a table file, for the status page: logical lines (not blank, not comments,
-     * not continuations) other than {@code endif}. The table engine itself does the parsing.
-     */
-    static int countRules(String name) {
-        Path p = path(name);
-        if (p == null) {
-            return -1;
-        }
-        try {
-            int n = 0;
-            for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
-                String s = line.strip();
-                if (s.isEmpty() || s.startsWith("#") || Character.isWhitespace(line.charAt(0))
-                        || s.equalsIgnoreCase("endif")) {
-                    continue;
-                }
-                n++;
-            }
-            return n;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    static Path path(String name) {
-        int colon = name.indexOf(':');
-        if (colon < 0 || colon == name.length() - 1) {
-            return null;
-        }
-        try {
-            return Path.of(name.substring(colon + 1));
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
     /** Status of every table. */
     public record Status(List<TableStatus> tables, Instant lastCheck, Instant lastChange, long reloads,
                          long failures) {
@@ -197,7 +156,7 @@ public final class RuleBook {
     /**
      * @param name     the table, {@code type:/path}
      * @param usedBy   the parameters that name it
-     * @param rules    rules in the file as loaded (-1 when it cannot be counted)
+     * @param rules    rules in force (postfix-compat's count: match and IF rules; -1 when unknown)
      * @param loadedAt when the version in force was loaded
      * @param error    why the newest version did not load (null when it did)
      * @param errorAt  when that failed
