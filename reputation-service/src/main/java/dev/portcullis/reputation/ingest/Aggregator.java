@@ -101,6 +101,11 @@ public class Aggregator {
 
     private ScheduledExecutorService thread;
     private ExecutorService decoder;
+    /** Threads that decode parts of a batch beside the decoder: one fewer than the cores, at most three. */
+    private ExecutorService decodeHelpers;
+    private int decodeParts;
+    /** Below this a batch is decoded in one piece: handing parts over would cost more than it saves. */
+    private static final int MIN_PART = 200;
     /** Completes when the last batch submitted is in the grid; only {@link #submit} moves it (one caller at a time). */
     private volatile CompletableFuture<Void> lastWritten = CompletableFuture.completedFuture(null);
     private EventCounting counting;
@@ -143,12 +148,24 @@ public class Aggregator {
             t.setDaemon(true);
             return t;
         });
+        decodeParts = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        if (decodeParts > 1) {
+            AtomicLong n = new AtomicLong();
+            decodeHelpers = Executors.newFixedThreadPool(decodeParts - 1, r -> {
+                Thread t = new Thread(r, "reputation-decoder-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
     }
 
     void onStop(@Observes ShutdownEvent ev) {
         stopping = true;
         if (decoder != null) {
             decoder.shutdown();
+        }
+        if (decodeHelpers != null) {
+            decodeHelpers.shutdown();
         }
         if (thread != null) {
             thread.shutdown();
@@ -278,8 +295,41 @@ public class Aggregator {
         static final Resolved NOT_AN_ADDRESS = new Resolved(null, false);
     }
 
-    /** Stage one, on the decoder thread: touches no state, only the settings and the counters. */
+    /**
+     * Stage one, on the decoder thread: touches no state, only the settings and the counters.
+     * A large batch is cut into consecutive parts decoded at once, by this thread and the
+     * helpers, and put back together in order.
+     */
     List<Item> decode(List<ConsumerRecord<String, byte[]>> records) {
+        int parts = decodeHelpers == null ? 1 : Math.min(decodeParts, records.size() / MIN_PART);
+        if (parts <= 1) {
+            return decodePart(records);
+        }
+        int size = (records.size() + parts - 1) / parts;
+        List<CompletableFuture<List<Item>>> others = new java.util.ArrayList<>(parts - 1);
+        try {
+            for (int i = 1; i < parts; i++) {
+                List<ConsumerRecord<String, byte[]>> part = records.subList(i * size, Math.min(records.size(), (i + 1) * size));
+                others.add(CompletableFuture.supplyAsync(() -> decodePart(part), decodeHelpers));
+            }
+        } catch (RejectedExecutionException e) {
+            // shutting down: what was handed over finishes, the rest is decoded here
+            List<Item> items = new java.util.ArrayList<>(decodePart(records.subList(0, size)));
+            for (CompletableFuture<List<Item>> f : others) {
+                items.addAll(f.join());
+            }
+            items.addAll(decodePart(records.subList(Math.min(records.size(), (others.size() + 1) * size), records.size())));
+            return items;
+        }
+        List<Item> items = new java.util.ArrayList<>(records.size());
+        items.addAll(decodePart(records.subList(0, size)));
+        for (CompletableFuture<List<Item>> f : others) {
+            items.addAll(f.join());
+        }
+        return items;
+    }
+
+    private List<Item> decodePart(List<ConsumerRecord<String, byte[]>> records) {
         List<Item> items = new java.util.ArrayList<>(records.size());
         Map<String, Resolved> addresses = new HashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {

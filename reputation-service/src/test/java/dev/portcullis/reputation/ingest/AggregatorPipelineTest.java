@@ -166,6 +166,25 @@ class AggregatorPipelineTest {
     }
 
     @Test
+    void aLargeBatchDecodedInPartsIsAppliedInOrder() throws Exception {
+        // offsets rise through the batch; an event applied out of order would be taken for a replay
+        List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            String ip = "203.0.113." + (i % 3);
+            batch.add(i % 250 == 7 ? raw(ip, 100 + i, "{\"kind\":\"CONNECT\"") : connect(ip, 100 + i, NOW));
+        }
+        aggregator.submit(batch).written().toCompletableFuture().get(WAIT, TimeUnit.SECONDS);
+        assertEquals(8, aggregator.unreadable());
+        assertEquals(1_992, aggregator.applied());
+        assertEquals(0, aggregator.duplicates(), "every event in order, none taken for a replay");
+        long total = 0;
+        for (int k = 0; k < 3; k++) {
+            total += connections(store.clientWrites.get(0), "203.0.113." + k);
+        }
+        assertEquals(1_992, total);
+    }
+
+    @Test
     void aReplayedBatchIsSkippedPerAddress() throws Exception {
         List<ConsumerRecord<String, byte[]>> batch = List.of(connect("198.51.100.2", 10, NOW),
                 connect("2001:DB8::7", 11, NOW), connect("::ffff:198.51.100.2", 12, NOW));
