@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# k8s/validate.sh — validates every deployment file offline, without a cluster or Docker:
+#   1. each of k8s/base and k8s/overlays/* renders with `kubectl kustomize`;
+#   2. every rendered object passes k8s/test/validate.js (Kubernetes, KEDA and Prometheus
+#      Operator schemas from pinned npm packages, Strimzi and Infinispan shapes, Portcullis' rules);
+#   3. the copies of config/ under k8s/base/config/ are identical to config/ (main.cf excepted:
+#      the cluster's own);
+#   4. yamllint over k8s/ and docker-compose.yml;
+#   5. docker-compose config -q, with the tokens set, and refusing to start without them;
+#   6. each Dockerfile runs as a non-root USER.
+# Exit 0 when everything passes; 1 on a problem (printed); 3 when kubectl or node (or the npm
+# packages: `npm ci` in k8s/test) are missing, so nothing could be checked. A missing yamllint or
+# docker-compose is reported as SKIPPED and the rest still runs.
+set -uo pipefail
+K8S=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$K8S")
+# Secrets every cluster creates itself (k8s/README.md, SECURITY); the dev overlay generates them.
+EXTERNAL_SECRETS=(portcullis-api-token portcullis-ban-tokens portcullis-infinispan-client portcullis-edge-tls)
+fail=0
+problem() { printf 'validate: FAILED: %s\n' "$*"; fail=1; }
+skipped() { printf 'validate: SKIPPED: %s\n' "$*"; }
+
+command -v kubectl >/dev/null 2>&1 || { echo "validate: kubectl not installed (bin/install-test-peers)"; exit 3; }
+command -v node >/dev/null 2>&1 || { echo "validate: node not installed (bin/install-test-peers)"; exit 3; }
+[ -d "$K8S/test/node_modules/kubernetes-models" ] || { echo "validate: npm packages missing: (cd k8s/test && npm ci)"; exit 3; }
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+targets=("$K8S/base")
+for o in "$K8S"/overlays/*/; do targets+=("${o%/}"); done
+for t in "${targets[@]}"; do
+  name=${t#"$K8S"/}
+  file="$out/${name//\//_}.yaml"
+  if ! kubectl kustomize "$t" >"$file" 2>"$file.err"; then
+    problem "kubectl kustomize $name: $(cat "$file.err")"
+    continue
+  fi
+  ext=()
+  grep -q '^secretGenerator:' "$t/kustomization.yaml" || for s in "${EXTERNAL_SECRETS[@]}"; do ext+=(--external-secret "$s"); done
+  (cd "$out" && node "$K8S/test/validate.js" "${ext[@]}" "$(basename "$file")") | sed "s|^${name//\//_}.yaml|$name|" || problem "$name: rendered objects"
+done
+
+for f in "$K8S"/base/config/* "$K8S"/base/config/blocklists/*; do
+  [ -f "$f" ] || continue
+  rel=${f#"$K8S"/base/config/}
+  [ "$rel" = main.cf ] && continue
+  cmp -s "$f" "$ROOT/config/$rel" || problem "k8s/base/config/$rel differs from config/$rel (copy it again)"
+done
+for f in "$ROOT"/config/blocklists/*; do
+  [ -f "$K8S/base/config/blocklists/$(basename "$f")" ] || problem "config/blocklists/$(basename "$f") is not in k8s/base/config/blocklists/ (nor in its configMapGenerator)"
+done
+if command -v postconf >/dev/null 2>&1; then
+  d="$out/postconf"; mkdir -p "$d"; cp "$K8S/base/config/main.cf" "$d/"; : >"$d/master.cf"
+  msgs=$(postconf -c "$d" -n 2>&1 >/dev/null | grep -v 'master.cf' || true)
+  [ -z "$msgs" ] || problem "k8s/base/config/main.cf: postconf says: $msgs"
+fi
+
+if command -v yamllint >/dev/null 2>&1; then
+  (cd "$K8S" && yamllint -f parsable -c .yamllint . ../docker-compose.yml) || problem "yamllint"
+else
+  skipped "yamllint not installed (bin/install-test-peers)"
+fi
+
+if command -v docker-compose >/dev/null 2>&1; then
+  (cd "$ROOT" && PORTCULLIS_API_TOKEN=t PORTCULLIS_BAN_API_ADMIN_TOKEN=a PORTCULLIS_BAN_API_READ_TOKEN=r \
+     docker-compose -f docker-compose.yml config -q) || problem "docker-compose config -q"
+  if (cd "$ROOT" && env -u PORTCULLIS_API_TOKEN -u PORTCULLIS_BAN_API_ADMIN_TOKEN -u PORTCULLIS_BAN_API_READ_TOKEN \
+        docker-compose -f docker-compose.yml config -q 2>/dev/null); then
+    problem "docker-compose.yml starts without tokens: they must have no default"
+  fi
+else
+  skipped "docker-compose not installed (bin/install-test-peers)"
+fi
+
+for f in "$ROOT"/docker/*Dockerfile*; do
+  user=$(grep -E '^USER ' "$f" | head -1 | awk '{print $2}')
+  case "${user%%:*}" in
+    ''|0|root) problem "$(basename "$f"): its first USER must be a non-root user (is '${user:-none}')" ;;
+  esac
+done
+
+[ "$fail" = 0 ] && echo "validate: OK (${#targets[@]} kustomizations, docker-compose.yml, Dockerfiles)"
+exit "$fail"
