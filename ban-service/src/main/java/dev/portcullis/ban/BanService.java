@@ -143,6 +143,7 @@ public class BanService {
             engine.schedule(this::restore, 5, TimeUnit.SECONDS);
             return;
         }
+        long topicMs = (System.nanoTime() - t0) / 1_000_000;
         Map<String, BanStore.Stored> grid;
         try {
             grid = store.loadAll();
@@ -169,6 +170,7 @@ public class BanService {
                 gridBehind.add(key); // lifted on the topic after the grid last heard of it
             }
         }
+        long gridMs = (System.nanoTime() - t0) / 1_000_000 - topicMs;
         List<DecisionBook.Change> fixes = core.restore(claims, topic.live());
         if (grid == null) {
             unstored.addAll(topic.live().keySet()); // written when the grid answers again
@@ -177,19 +179,23 @@ public class BanService {
         }
         restoredDecisions.set(core.book().networks());
         LOG.infof("restored %d decision(s) from %s (%d records, %d unreadable) and Infinispan (%s); %d expired"
-                        + " while down, %d record(s) republished, in %d ms", core.book().networks(),
-                dev.portcullis.events.Topics.DECISIONS, topic.records(), topic.unreadable(),
+                        + " while down, %d record(s) republished, in %d ms (topic %d ms, grid %d ms)",
+                core.book().networks(), dev.portcullis.events.Topics.DECISIONS, topic.records(), topic.unreadable(),
                 grid == null ? "unavailable" : grid.size() + " networks", core.expiredOnRestore(), fixes.size(),
-                (System.nanoTime() - t0) / 1_000_000);
+                (System.nanoTime() - t0) / 1_000_000, topicMs, gridMs);
         Set<String> configured = new HashSet<>();
         for (BlocklistSpec b : blocklists) {
             configured.add(b.origin());
             applyList(b, initialLists.remove(b.name()));
         }
+        Set<String> gone = new java.util.TreeSet<>();
         for (Decision c : core.book().allClaims()) {
             if (c.origin().startsWith("blocklist:") && !configured.contains(c.origin())) {
-                LOG.infof("%s is no longer configured: lifted %d decision(s)", c.origin(), core.forgetOrigin(c.origin()));
+                gone.add(c.origin());
             }
+        }
+        for (String origin : gone) {
+            LOG.infof("%s is no longer configured: lifted %d decision(s)", origin, core.forgetOrigin(origin));
         }
         long sweep = Math.max(50, config.sweepInterval().toMillis());
         engine.scheduleWithFixedDelay(guard(this::tick), sweep, sweep, TimeUnit.MILLISECONDS);
@@ -223,12 +229,44 @@ public class BanService {
         streams.changed(change);
     }
 
+    /** Marks {@code cidr}'s claims for the next grid write (one bulk write per sweep, or sooner when many wait). */
     private void storeNow(String cidr) {
-        store.saveClaims(cidr, core.book().claims(cidr).values(), clock.millis()).thenAccept(ok -> {
-            if (!ok) {
-                engine.execute(() -> unstored.add(cidr));
+        unstored.add(cidr);
+        if (unstored.size() >= GRID_BATCH && !gridWriteInFlight) {
+            flushGrid();
+        }
+    }
+
+    static final int GRID_BATCH = 5_000;
+    private boolean gridWriteInFlight;
+
+    /**
+     * Writes up to {@value #GRID_BATCH} marked networks in one bulk call; what fails stays marked
+     * and is retried at the next sweep. One write in flight at a time, so a slow grid is not
+     * flooded.
+     */
+    private void flushGrid() {
+        if (unstored.isEmpty() || gridWriteInFlight) {
+            return;
+        }
+        Map<String, List<Decision>> batch = new LinkedHashMap<>();
+        var it = unstored.iterator();
+        while (it.hasNext() && batch.size() < GRID_BATCH) {
+            String cidr = it.next();
+            it.remove();
+            batch.put(cidr, List.copyOf(core.book().claims(cidr).values()));
+        }
+        gridWriteInFlight = true;
+        store.saveAll(batch, clock.millis()).whenComplete((ok, e) -> engine.execute(() -> {
+            gridWriteInFlight = false;
+            if (e != null || !Boolean.TRUE.equals(ok)) {
+                for (String cidr : batch.keySet()) {
+                    unstored.add(cidr);
+                }
+            } else if (unstored.size() >= GRID_BATCH) {
+                flushGrid();
             }
-        });
+        }));
     }
 
     private void tick() {
@@ -242,11 +280,7 @@ public class BanService {
                 }
             }
         }
-        if (!unstored.isEmpty() && store.ping()) {
-            List<String> retry = new ArrayList<>(unstored);
-            unstored.clear();
-            retry.forEach(this::storeNow);
-        }
+        flushGrid();
     }
 
     // ------------------------------------------------------------------------------ blocklists

@@ -258,4 +258,48 @@ class BanRestartIT {
         System.out.print(report);
         Files.writeString(Path.of(System.getProperty("portcullis.ban.target", "target")).resolve("ban-latency.txt"), report);
     }
+
+    /**
+     * Opt-in benchmark ({@code -Dbench.ban=true}; not portcullis.ban.*, which the service
+     * validates): a blocklist of 100,000 addresses is loaded and published, then the service
+     * restarts with 100,000 live decisions. Reports, into {@code target/ban-bench.txt}, how long
+     * each start took until ready and how long until every decision was on the topic; asserts
+     * only that they all got there.
+     */
+    @Test
+    @Order(6)
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "bench.ban", matches = "true")
+    void hundredThousandDecisions() throws Exception {
+        int n = Integer.getInteger("bench.ban.size", 100_000);
+        Path dir = Path.of(System.getProperty("portcullis.ban.target", "target")).resolve("bench-lists");
+        Files.createDirectories(dir);
+        StringBuilder list = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            list.append("10.").append(i >> 16 & 255).append('.').append(i >> 8 & 255).append('.').append(i & 255).append('\n');
+        }
+        Files.writeString(dir.resolve("big.txt"), list);
+        Files.writeString(dir.resolve("blocklists.conf"), "[big]\ntype = cidr\nfile = big.txt\n");
+        app.stop();
+        app.env("PORTCULLIS_BAN_BLOCKLISTS", dir.resolve("blocklists.conf").toAbsolutePath().toString());
+        long t0 = System.nanoTime();
+        app.start();
+        double firstReady = (System.nanoTime() - t0) / 1e9;
+        KafkaRecords.await(kafka.bootstrapServers(), Topics.DECISIONS, rs -> rs.stream()
+                .filter(r -> r.key() != null && r.key().startsWith("10.") && r.value() != null).count() >= n,
+                Duration.ofMinutes(5));
+        double firstPublished = (System.nanoTime() - t0) / 1e9;
+        app.stop();
+        long t1 = System.nanoTime();
+        app.start();
+        double restartReady = (System.nanoTime() - t1) / 1e9;
+        String report = String.format("%d-address blocklist, one ban-service (QuarkusApp's -Xmx256m), 1 broker, 2-node Infinispan:"
+                + " first start ready (list parsed, %d claims made) in %.1f s, all %d decisions on the topic %.1f s after"
+                + " the start; restart with %d live decisions (topic + grid read, nothing republished) ready in %.1f s%n",
+                n, n, firstReady, n, firstPublished, n, restartReady);
+        System.out.print(report);
+        Files.writeString(Path.of(System.getProperty("portcullis.ban.target", "target")).resolve("ban-bench.txt"), report);
+        app.stop();
+        app.env("PORTCULLIS_BAN_BLOCKLISTS", null);
+        app.start();
+    }
 }

@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       past its last claim's expiry, so a restart can tell "lifted" from "never heard of";</li>
  *   <li>{@code h:<ip>}: a {@link BanHistory}, with a lifespan.</li>
  * </ul>
- * Writes of claims are asynchronous (the decision is already on the topic); a failed write is
- * counted and reported to the caller, which retries it.
+ * Writes of claims are asynchronous and in bulk (the decision is already on the topic); a failed
+ * write is counted and reported to the caller, which retries it.
  */
 @ApplicationScoped
 public class BanStore implements BanCore.HistoryStore {
@@ -90,24 +90,42 @@ public class BanStore implements BanCore.HistoryStore {
         return "h:" + ip;
     }
 
-    /** Writes the claims of {@code cidr} (none = a grid-side tombstone); completes false if it failed. */
-    public CompletableFuture<Boolean> saveClaims(String cidr, Collection<Decision> claims, long updatedMillis) {
-        byte[] value = encode(updatedMillis, claims);
-        long lifespan = lifespan(claims, System.currentTimeMillis());
+    /**
+     * Writes the claims of several networks in bulk (two calls at most: entries with a permanent
+     * claim live for ever, the others as long as the longest of them needs); completes false if a
+     * write failed. A network with no claim left is written as a grid-side tombstone.
+     */
+    public CompletableFuture<Boolean> saveAll(Map<String, List<Decision>> claims, long updatedMillis) {
+        Map<String, byte[]> forever = new HashMap<>();
+        Map<String, byte[]> expiring = new HashMap<>();
+        long lifespan = 0;
+        long now = System.currentTimeMillis();
+        for (Map.Entry<String, List<Decision>> e : claims.entrySet()) {
+            long l = lifespan(e.getValue(), now);
+            byte[] v = encode(updatedMillis, e.getValue());
+            if (l < 0) {
+                forever.put(claimsKey(e.getKey()), v);
+            } else {
+                expiring.put(claimsKey(e.getKey()), v);
+                lifespan = Math.max(lifespan, l);
+            }
+        }
         try {
-            return cache().putAsync(claimsKey(cidr), value, lifespan, TimeUnit.MILLISECONDS)
-                    .orTimeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                    .handle((v, e) -> {
-                        if (e != null) {
-                            failed("writing claims of " + cidr, e);
-                            return false;
-                        }
-                        writes.incrementAndGet();
-                        healthy = true;
-                        return true;
-                    });
+            RemoteCache<String, byte[]> c = cache();
+            CompletableFuture<Void> a = forever.isEmpty() ? CompletableFuture.completedFuture(null) : c.putAllAsync(forever);
+            CompletableFuture<Void> b = expiring.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : c.putAllAsync(expiring, lifespan, TimeUnit.MILLISECONDS);
+            return CompletableFuture.allOf(a, b).orTimeout(4 * TIMEOUT_MS, TimeUnit.MILLISECONDS).handle((v, e) -> {
+                if (e != null) {
+                    failed("writing the claims of " + claims.size() + " network(s)", e);
+                    return false;
+                }
+                writes.addAndGet(claims.size());
+                healthy = true;
+                return true;
+            });
         } catch (RuntimeException e) {
-            failed("writing claims of " + cidr, e);
+            failed("writing the claims of " + claims.size() + " network(s)", e);
             return CompletableFuture.completedFuture(false);
         }
     }
@@ -167,7 +185,7 @@ public class BanStore implements BanCore.HistoryStore {
     /** Every network's stored claims (tombstones included). Blocks; throws when the grid is away. */
     public Map<String, Stored> loadAll() {
         Map<String, Stored> out = new HashMap<>();
-        try (CloseableIterator<Map.Entry<Object, Object>> it = cache().retrieveEntries(null, 1000)) {
+        try (CloseableIterator<Map.Entry<Object, Object>> it = cache().retrieveEntries(null, 10_000)) {
             while (it.hasNext()) {
                 Map.Entry<Object, Object> e = it.next();
                 if (e.getKey() instanceof String k && k.startsWith("c:") && e.getValue() instanceof byte[] v) {
