@@ -94,10 +94,17 @@ public final class ForwardedMessage {
         return out;
     }
 
-    /** Text whose lines end in CRLF (the filter sends them so; a bare LF or none is mended). */
-    private static byte[] crlf(String text) {
-        if (text == null || text.isEmpty()) {
+    /**
+     * Text whose lines end in CRLF (the filter sends them so; a bare LF or none is mended). An
+     * empty text is one empty line: that is how the filter restores the blank line Postfix's
+     * cleanup inserts after a malformed header section.
+     */
+    static byte[] crlf(String text) {
+        if (text == null) {
             return new byte[0];
+        }
+        if (text.isEmpty()) {
+            return new byte[] {'\r', '\n'};
         }
         String t = text.replace("\r\n", "\n").replace("\r", " ").replace("\n", "\r\n");
         if (!t.endsWith("\r\n")) {
