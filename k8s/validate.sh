@@ -21,6 +21,10 @@ problem() { printf 'validate: FAILED: %s\n' "$*"; fail=1; }
 skipped() { printf 'validate: SKIPPED: %s\n' "$*"; }
 
 command -v kubectl >/dev/null 2>&1 || { echo "validate: kubectl not installed (bin/install-test-peers)"; exit 3; }
+# Components (k8s/components/) need kustomize 3.7+; kubectl prints its kustomize from 1.24 on,
+# and Debian 12's kubernetes-client (1.20, kustomize 2.0.3) is too old.
+kver=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\).*/\1/p')
+[ -n "$kver" ] && [ "$kver" -ge 4 ] || { echo "validate: kubectl $(kubectl version --client 2>/dev/null | head -1) has no kustomize v4 or later (kubectl 1.24+ needed)"; exit 3; }
 command -v node >/dev/null 2>&1 || { echo "validate: node not installed (bin/install-test-peers)"; exit 3; }
 [ -d "$K8S/test/node_modules/kubernetes-models" ] || { echo "validate: npm packages missing: (cd k8s/test && npm ci)"; exit 3; }
 
@@ -64,10 +68,15 @@ fi
 if command -v docker-compose >/dev/null 2>&1; then
   (cd "$ROOT" && PORTCULLIS_API_TOKEN=t PORTCULLIS_BAN_API_ADMIN_TOKEN=a PORTCULLIS_BAN_API_READ_TOKEN=r \
      docker-compose -f docker-compose.yml config -q) || problem "docker-compose config -q"
-  if (cd "$ROOT" && env -u PORTCULLIS_API_TOKEN -u PORTCULLIS_BAN_API_ADMIN_TOKEN -u PORTCULLIS_BAN_API_READ_TOKEN \
-        docker-compose -f docker-compose.yml config -q 2>/dev/null); then
-    problem "docker-compose.yml starts without tokens: they must have no default"
-  fi
+  # each token must be required: with the others set, leaving one out must fail
+  tokens=(PORTCULLIS_API_TOKEN PORTCULLIS_BAN_API_ADMIN_TOKEN PORTCULLIS_BAN_API_READ_TOKEN)
+  for t in "${tokens[@]}"; do
+    set_others=()
+    for o in "${tokens[@]}"; do [ "$o" = "$t" ] || set_others+=("$o=x"); done
+    if (cd "$ROOT" && env -u "$t" "${set_others[@]}" docker-compose -f docker-compose.yml config -q 2>/dev/null); then
+      problem "docker-compose.yml starts without $t: tokens must have no default"
+    fi
+  done
 else
   skipped "docker-compose not installed (bin/install-test-peers)"
 fi
