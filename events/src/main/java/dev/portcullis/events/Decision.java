@@ -18,15 +18,21 @@ import java.util.List;
  * @param cidr    the network in canonical CIDR form, a single address as /32 or /128
  *                ({@code 192.0.2.7/32}, {@code 2001:db8::/64}); equal to the record key
  * @param action  ban or allow
- * @param ports   the TCP ports it applies to; empty means every port
+ * @param ports   the TCP ports it applies to; empty means every port (but {@code exceptPorts})
  * @param origin  what decided it: {@code jail:<name>}, {@code manual:<who>}, {@code blocklist:<name>}
  * @param reason  a short human-readable reason (never client-supplied text)
  * @param created when it was first decided (kept when a repeat offence extends it)
  * @param expires when it ends by itself; null for never
  * @param issuer  which service instance published it
+ * @param exceptPorts the TCP ports it does not apply to, only when {@code ports} is empty:
+ *                "every port except 80"; never both non-empty. A record written before the
+ *                field existed reads as empty (every port). The schema stays 1: a reader that
+ *                predates the field ignores it and so enforces an except-ports ban on every
+ *                port, which errs towards blocking and is right for every port but the
+ *                excepted ones.
  */
 public record Decision(int schema, String cidr, Action action, List<Integer> ports, String origin, String reason,
-                       Instant created, Instant expires, String issuer) {
+                       Instant created, Instant expires, String issuer, List<Integer> exceptPorts) {
 
     /** The version of this record layout; bump it when a field changes meaning. */
     public static final int SCHEMA = 1;
@@ -35,6 +41,13 @@ public record Decision(int schema, String cidr, Action action, List<Integer> por
 
     public Decision {
         ports = ports == null ? List.of() : List.copyOf(ports);
+        exceptPorts = exceptPorts == null ? List.of() : List.copyOf(exceptPorts);
+    }
+
+    /** A decision for the listed ports only (or every port when empty), with no exceptions. */
+    public Decision(int schema, String cidr, Action action, List<Integer> ports, String origin, String reason,
+                    Instant created, Instant expires, String issuer) {
+        this(schema, cidr, action, ports, origin, reason, created, expires, issuer, List.of());
     }
 
     /** Whether it is in force at {@code now}. */
@@ -44,6 +57,6 @@ public record Decision(int schema, String cidr, Action action, List<Integer> por
 
     /** Whether it applies to a connection on {@code port}. */
     public boolean coversPort(int port) {
-        return ports.isEmpty() || ports.contains(port);
+        return ports.isEmpty() ? !exceptPorts.contains(port) : ports.contains(port);
     }
 }

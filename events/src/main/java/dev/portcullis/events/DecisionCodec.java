@@ -1,8 +1,12 @@
 package dev.portcullis.events;
 
+import java.util.List;
+
 /**
  * JSON form of {@link Decision}, read by the rules of every bus record (see
- * {@link EventCodec}); also refused: a decision without network, action or creation time.
+ * {@link EventCodec}); also refused: a decision without network, action or creation time,
+ * with a port (or except-port) outside 1-65535, or with both {@code ports} and
+ * {@code exceptPorts} non-empty (no meaning either way, so no guess).
  * A tombstone (null bytes) means "lifted" and is handled by the consumer before decoding.
  */
 public final class DecisionCodec {
@@ -22,11 +26,19 @@ public final class DecisionCodec {
         if (d.cidr() == null || d.cidr().isBlank() || d.action() == null || d.created() == null) {
             throw new UnreadableEventException("decision without network, action or creation time");
         }
-        for (Integer port : d.ports()) {
-            if (port == null || port < 1 || port > 65535) {
-                throw new UnreadableEventException("decision with a port outside 1-65535");
-            }
+        checkPorts(d.ports(), "port");
+        checkPorts(d.exceptPorts(), "except-port");
+        if (!d.ports().isEmpty() && !d.exceptPorts().isEmpty()) {
+            throw new UnreadableEventException("decision with both ports and exceptPorts");
         }
         return d;
+    }
+
+    private static void checkPorts(List<Integer> ports, String what) throws UnreadableEventException {
+        for (Integer port : ports) {
+            if (port == null || port < 1 || port > 65535) {
+                throw new UnreadableEventException("decision with " + what + " outside 1-65535");
+            }
+        }
     }
 }

@@ -41,6 +41,36 @@ class DecisionCodecTest {
     }
 
     @Test
+    void exceptPortsRoundTripAndOldRecordsReadAsNone() throws Exception {
+        Decision web = new Decision(Decision.SCHEMA, "198.51.100.0/24", Decision.Action.BAN, List.of(),
+                "blocklist:seeds", "drop everything but port 80", T, null, "ban-0", List.of(80, 443));
+        Decision back = DecisionCodec.decode(DecisionCodec.encode(web));
+        assertEquals(web, back);
+        assertEquals(List.of(80, 443), back.exceptPorts());
+        String json = new String(DecisionCodec.encode(web), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"exceptPorts\":[80,443]") && json.contains("\"schema\":1"), json);
+        Decision old = DecisionCodec.decode(("{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"BAN\","
+                + "\"ports\":[],\"origin\":\"jail:postfix\",\"created\":\"2026-11-22T03:00:00Z\"}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of(), old.exceptPorts(), "a record from before the field means no exceptions");
+        assertTrue(old.coversPort(80) && old.coversPort(25));
+        assertEquals(old, new Decision(1, "192.0.2.0/24", Decision.Action.BAN, List.of(), "jail:postfix", null,
+                T, null, null), "the nine-argument constructor means no exceptions");
+    }
+
+    @Test
+    void coversPortHonoursExceptions() {
+        Decision butWeb = new Decision(1, "192.0.2.7/32", Decision.Action.BAN, List.of(), "blocklist:x", "r", T,
+                null, "b", List.of(80));
+        assertFalse(butWeb.coversPort(80));
+        assertTrue(butWeb.coversPort(25) && butWeb.coversPort(443) && butWeb.coversPort(65535));
+        Decision nullExcept = new Decision(1, "192.0.2.7/32", Decision.Action.BAN, List.of(25), "m", "r", T,
+                null, "b", null);
+        assertEquals(List.of(), nullExcept.exceptPorts());
+        assertTrue(nullExcept.coversPort(25) && !nullExcept.coversPort(80));
+    }
+
+    @Test
     void unreadableDecisionsAreRefused() {
         String[] bad = {
                 "[]",
@@ -49,6 +79,11 @@ class DecisionCodecTest {
                 "{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"NUKE\",\"created\":\"2026-11-22T03:00:00Z\"}",
                 "{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"BAN\"}",
                 "{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"BAN\",\"created\":\"2026-11-22T03:00:00Z\",\"ports\":[0]}",
+                "{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"BAN\",\"created\":\"2026-11-22T03:00:00Z\",\"exceptPorts\":[0]}",
+                "{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"BAN\",\"created\":\"2026-11-22T03:00:00Z\",\"exceptPorts\":[65536]}",
+                "{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"BAN\",\"created\":\"2026-11-22T03:00:00Z\",\"exceptPorts\":[null]}",
+                "{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"BAN\",\"created\":\"2026-11-22T03:00:00Z\",\"exceptPorts\":\"80\"}",
+                "{\"schema\":1,\"cidr\":\"192.0.2.0/24\",\"action\":\"BAN\",\"created\":\"2026-11-22T03:00:00Z\",\"ports\":[25],\"exceptPorts\":[80]}",
         };
         for (String b : bad) {
             assertThrows(UnreadableEventException.class, () -> DecisionCodec.decode(b.getBytes(StandardCharsets.UTF_8)), b);

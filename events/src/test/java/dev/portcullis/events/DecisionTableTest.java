@@ -73,6 +73,22 @@ class DecisionTableTest {
     }
 
     @Test
+    void exceptPortsBanLeavesItsPortsToMoreSpecificDecisions() throws Exception {
+        DecisionTable t = new DecisionTable(100);
+        t.put(new Decision(Decision.SCHEMA, "198.51.100.0/24", Decision.Action.BAN, List.of(), "blocklist:seeds",
+                "all but web", T, null, "ban-0", List.of(80)));
+        assertTrue(t.banned(ip("198.51.100.9"), 25, T));
+        assertTrue(t.banned(ip("198.51.100.9"), 443, T));
+        assertFalse(t.banned(ip("198.51.100.9"), 80, T), "port 80 is excepted");
+        t.put(ban("198.51.100.1/32", null));
+        assertEquals("198.51.100.1/32", t.lookup(ip("198.51.100.1"), 80, T).orElseThrow().cidr(),
+                "a more specific all-ports ban covers the excepted port");
+        assertEquals("198.51.100.1/32", t.lookup(ip("198.51.100.1"), 25, T).orElseThrow().cidr());
+        assertTrue(t.lookup(ip("198.51.100.2"), 80, T).isEmpty());
+        assertEquals("198.51.100.0/24", t.lookup(ip("198.51.100.2"), 25, T).orElseThrow().cidr());
+    }
+
+    @Test
     void replaceAndRemoveByCanonicalKey() throws Exception {
         DecisionTable t = new DecisionTable(100);
         assertEquals(DecisionTable.Change.ADDED, t.put(ban("2001:db8::/64", null)));
