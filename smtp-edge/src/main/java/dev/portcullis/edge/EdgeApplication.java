@@ -8,7 +8,6 @@ import dev.portcullis.edge.content.ContentCheck;
 import dev.portcullis.edge.content.ContentFilterClient;
 import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.defence.LocalAnvil;
-import dev.portcullis.edge.defence.RelayPolicy;
 import dev.portcullis.edge.defence.TarpitPolicy;
 import dev.portcullis.edge.events.EventPublisher;
 import dev.portcullis.edge.log.MailLog;
@@ -109,8 +108,7 @@ public class EdgeApplication {
                 new LocalAnvil(settings.anvil(), anvilMaxClients, System::nanoTime),
                 verdicts.table(),
                 new BanGate(decisions.table(), BanGate.Action.parse(banAction), banPort, Clock.systemUTC()),
-                new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
-                        settings.relayDomain()),
+                settings.restrictions(),
                 contentCheck(settings),
                 nextHop, publisher::publish, mailLog, metrics, Clock.systemUTC());
         registry.gauge("portcullis.edge.events.dropped", publisher, EventPublisher::dropped);

@@ -57,7 +57,7 @@ class MailLogFail2banTest {
                 "\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d edge postfix/smtpd\\[\\d+\\]: NOQUEUE: reject: RCPT from "
                         + "unknown\\[127\\.0\\.8\\.1\\]: 454 4\\.7\\.1 <victim0@elsewhere\\.example>: Relay access denied; "
                         + "from=<spam@spammer\\.example> to=<victim0@elsewhere\\.example> proto=ESMTP "
-                        + "helo=<spammer\\.example>")), String.join("\n", ours));
+                        + "helo=<spammer\\.example> check=<defer_unauth_destination>")), String.join("\n", ours));
 
         Path only = Files.createTempFile("maillog-attacker", ".log");
         try {

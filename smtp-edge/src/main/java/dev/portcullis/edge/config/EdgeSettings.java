@@ -1,9 +1,10 @@
 package dev.portcullis.edge.config;
 
+import dev.portcullis.edge.restrict.RestrictionEngine;
+
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Predicate;
 
 /**
@@ -37,7 +38,8 @@ import java.util.function.Predicate;
  * @param mynetworks             {@code mynetworks}
  * @param localDomain            {@code mydestination} (domains this edge's next hop is final for)
  * @param relayDomain            {@code relay_domains}
- * @param relayRestrictions      {@code smtpd_relay_restrictions}, the supported subset
+ * @param restrictions           the {@code smtpd_*_restrictions} lists, {@code smtpd_delay_reject}
+ *                               and the reply-code parameters, with their tables opened
  * @param anvil                  the anvil limits
  * @param tls                    STARTTLS key material (null = STARTTLS not offered)
  * @param nextHops               {@code PORTCULLIS_NEXT_HOPS}, "host:port[,host:port…]"
@@ -69,7 +71,7 @@ public record EdgeSettings(
         Predicate<InetAddress> mynetworks,
         Predicate<String> localDomain,
         Predicate<String> relayDomain,
-        List<String> relayRestrictions,
+        RestrictionEngine restrictions,
         AnvilLimits anvil,
         TlsSettings tls,
         String nextHops,

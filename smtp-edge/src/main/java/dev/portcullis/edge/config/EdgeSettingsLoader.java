@@ -1,6 +1,7 @@
 package dev.portcullis.edge.config;
 
-import dev.portcullis.edge.defence.RelayPolicy;
+import dev.portcullis.edge.restrict.Destinations;
+import dev.portcullis.edge.restrict.RestrictionEngine;
 import dev.portcullis.postfix.DomainList;
 import dev.portcullis.postfix.MainCf;
 import dev.portcullis.postfix.MainCfSource;
@@ -55,14 +56,8 @@ public class EdgeSettingsLoader {
         NetworkList mynetworks = p.networkList("mynetworks");
         DomainList mydestination = p.domainList("mydestination");
         DomainList relayDomains = p.domainList("relay_domains");
-        List<String> relayRestrictions = p.list("smtpd_relay_restrictions");
-        for (String r : relayRestrictions) {
-            if (!RelayPolicy.SUPPORTED.contains(r)) {
-                throw p.invalid("smtpd_relay_restrictions", "unsupported restriction \"" + r
-                        + "\" (this edge supports " + String.join(", ", new java.util.TreeSet<>(RelayPolicy.SUPPORTED))
-                        + ")");
-            }
-        }
+        RestrictionEngine restrictions = RestrictionEngine.from(p, mynetworks::matches,
+                new Destinations(mydestination::matches, relayDomains::matches, p.string("myorigin")));
         String certFile = p.string("smtpd_tls_cert_file");
         String keyFile = p.string("smtpd_tls_key_file");
         EdgeSettings.TlsSettings tls = null;
@@ -128,7 +123,7 @@ public class EdgeSettingsLoader {
                 mynetworks::matches,
                 d -> mydestination.matches(d),
                 d -> relayDomains.matches(d),
-                relayRestrictions,
+                restrictions,
                 new EdgeSettings.AnvilLimits(
                         p.integer("smtpd_client_connection_count_limit"),
                         p.integer("smtpd_client_connection_rate_limit"),

@@ -80,6 +80,11 @@ public final class LineReader {
         return pending.length() - pos;
     }
 
+    /** Up to {@code max} buffered bytes, not consumed (for a log line about pipelined input). */
+    public byte[] peek(int max) {
+        return pending.getBytes(pos, pos + Math.min(max, buffered()));
+    }
+
     /** Drops everything buffered: input pipelined after STARTTLS must not be executed. */
     public void discardBuffered() {
         pending = Buffer.buffer();

@@ -194,6 +194,11 @@ public final class Replies {
                 : SmtpReply.of(554, "5.7.1", "<" + recipient + ">: Relay access denied");
     }
 
+    /** Every command after a client refused at connect (smtpd_delay_reject = no), QUIT excepted. */
+    public static SmtpReply accessDenied(String namaddr) {
+        return SmtpReply.of(503, "5.7.0", "Error: access denied for " + namaddr);
+    }
+
     public static SmtpReply tooManyErrors(String myhostname) {
         return SmtpReply.of(421, "4.7.0", myhostname + " Error: too many errors");
     }

@@ -5,9 +5,9 @@ import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.content.ContentCheck;
 import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.defence.LocalAnvil;
-import dev.portcullis.edge.defence.RelayPolicy;
 import dev.portcullis.edge.defence.TarpitPolicy;
 import dev.portcullis.edge.log.MailLog;
+import dev.portcullis.edge.restrict.RestrictionEngine;
 import dev.portcullis.edge.relay.NextHopClient;
 import dev.portcullis.events.EventMeta;
 import dev.portcullis.events.SessionEvent;
@@ -19,7 +19,7 @@ import java.util.function.Consumer;
 
 /**
  * What every session on this edge shares: settings, the defences (the local tarpit and
- * anvil, the cluster-wide verdicts and the ban decisions read from the bus), the next hop, the event and log sinks,
+ * anvil, the restriction lists, the cluster-wide verdicts and the ban decisions read from the bus), the next hop, the event and log sinks,
  * and the metrics. Built once at start-up; all members are thread-safe.
  */
 public record SessionServices(
@@ -29,7 +29,7 @@ public record SessionServices(
         LocalAnvil anvil,
         ClusterVerdicts verdicts,
         BanGate bans,
-        RelayPolicy relay,
+        RestrictionEngine restrictions,
         ContentCheck content,
         NextHopClient nextHop,
         Consumer<SessionEvent> events,

@@ -11,9 +11,11 @@ import dev.portcullis.edge.content.ForwardedMessage;
 import dev.portcullis.edge.config.BareNewlinePolicy;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.defence.LocalAnvil;
-import dev.portcullis.edge.defence.RelayPolicy;
 import dev.portcullis.edge.log.MailLog;
 import dev.portcullis.edge.relay.ProxySession;
+import dev.portcullis.edge.restrict.Facts;
+import dev.portcullis.edge.restrict.Notes;
+import dev.portcullis.edge.restrict.Outcome;
 import dev.portcullis.events.SessionEvent;
 import dev.portcullis.events.Verdict;
 import io.vertx.core.Context;
@@ -102,7 +104,20 @@ final class SmtpSession {
     private int junkCount;
     private int messages;
     private String helo;
+    /** The HELO argument as sent (bounded by line_length_limit), for the restrictions to judge. */
+    private String heloName;
     private boolean esmtp;
+    /**
+     * Set when smtpd_client_restrictions refused the client at connect (smtpd_delay_reject =
+     * no): every command but QUIT then gets Postfix's "503 5.7.0 Error: access denied for ...".
+     */
+    private boolean accessDenied;
+    /**
+     * Postfix's "improper command pipelining" flag, for reject_unauth_pipelining: set once the
+     * client has sent input after a command that must end a group (HELO, EHLO, DATA, NOOP,
+     * VRFY - RFC 2920), or after any command before it saw PIPELINING in an EHLO reply.
+     */
+    private boolean illegalPipelining;
     private String lastCommand = "CONNECT";
     private long idleTimer = -1;
     private long lastActivityNanos = System.nanoTime();
@@ -200,6 +215,15 @@ final class SmtpSession {
             return;
         }
         carryErrors();
+        Outcome connect = services.restrictions().connect(facts("CONNECT", null, null), notes("CONNECT", null, null));
+        if (connect instanceof Outcome.Refusal refused) {
+            // As Postfix's smtpd: the refusal is the greeting, and the session stays open to
+            // answer each command with "access denied" (421/521 close it at once).
+            accessDenied = true;
+            armIdleTimer();
+            restrictionReject("CONNECT", refused, null, null);
+            return;
+        }
         sendNow(Replies.greeting(settings.smtpdBanner()));
         armIdleTimer();
     }
@@ -384,6 +408,18 @@ final class SmtpSession {
             default -> false;
         };
         lastCommand = knownVerb ? verb : "UNKNOWN";
+        if (!illegalPipelining && reader.buffered() > 0 && (!esmtp || endsGroup(verb))) {
+            illegalPipelining = true;
+            byte[] next = reader.peek(100);
+            services.log().smtpd("improper command pipelining after " + lastCommand + " from " + clientLog + ": "
+                    + Untrusted.printable(new String(next, StandardCharsets.ISO_8859_1).replace("\r", "\\r")
+                    .replace("\n", "\\n"), 200));
+        }
+        if (accessDenied && !verb.equals("QUIT")) {
+            counts.count(knownVerb ? verb : "unknown", false);
+            error(lastCommand, Replies.accessDenied(clientLog));
+            return;
+        }
         dispatch(verb, args);
         if (isJunk(verb) && junkCount++ > settings.junkCommandLimit()) {
             // Postfix counts commands that do no work towards the error limit once there are
@@ -411,6 +447,24 @@ final class SmtpSession {
                 error("UNKNOWN", Replies.unknownCommand());
             }
         }
+    }
+
+    /** Postfix's NEUTER_CHARACTERS in a HELO name become '?'. */
+    static String neuter(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            sb.append(" <>()\\\";@".indexOf(c) >= 0 ? '?' : c);
+        }
+        return sb.toString();
+    }
+
+    /** Commands after which a pipelining client must wait for our reply (RFC 2920 3.1). */
+    private static boolean endsGroup(String verb) {
+        return switch (verb) {
+            case "HELO", "EHLO", "DATA", "NOOP", "VRFY" -> true;
+            default -> false;
+        };
     }
 
     private static boolean isJunk(String verb) {
@@ -465,8 +519,18 @@ final class SmtpSession {
             fail(verb, Replies.heloSyntax(verb));
             return;
         }
+        // smtpd's helo_cmd: the words joined by one space, then " <>()\\\";@" neutered to '?'.
+        String name = neuter(String.join(" ", args.split("[ \t]+")));
+        Outcome checked = services.restrictions().helo(
+                new Facts(clientAddress, clientLog, name, verb.equals("EHLO"), null, null, illegalPipelining, verb),
+                notes(verb, null, null));
+        if (checked instanceof Outcome.Refusal refused) {
+            restrictionReject(verb, refused, null, null);
+            return;
+        }
         abortTransaction();
-        helo = Untrusted.printable(args.split(" ")[0], 255);
+        heloName = name;
+        helo = Untrusted.printable(name, 255);
         esmtp = verb.equals("EHLO");
         publish(new SessionEvent.Helo(meta(), helo, esmtp));
         if (!esmtp) {
@@ -553,6 +617,11 @@ final class SmtpSession {
             reject("MAIL", Replies.sizeExceedsLimit(), "message_size_limit", sender, null);
             return;
         }
+        Outcome checked = services.restrictions().mail(facts("MAIL", sender, null), notes("MAIL", sender, null));
+        if (checked instanceof Outcome.Refusal refused) {
+            restrictionReject("MAIL", refused, sender, null);
+            return;
+        }
         tx = new Transaction(sender, args, size);
         publish(new SessionEvent.Mail(meta(), sender, size));
         ok("MAIL", Replies.mailOk());
@@ -604,9 +673,10 @@ final class SmtpSession {
             reply(Replies.tooManyRecipients(), false, "RCPT");
             return;
         }
-        RelayPolicy.Refusal refusal = services.relay().check(clientAddress, path.address());
-        if (refusal != null) {
-            reject("RCPT", refusal.reply(), refusal.restriction(), tx.sender, recipient);
+        Outcome checked = services.restrictions().rcpt(facts("RCPT", tx.sender, recipient),
+                notes("RCPT", tx.sender, recipient));
+        if (checked instanceof Outcome.Refusal refused) {
+            restrictionReject("RCPT", refused, tx.sender, recipient);
             return;
         }
         if (tx.broken) {
@@ -685,6 +755,12 @@ final class SmtpSession {
         }
         if (tx.recipients == 0) {
             fail("DATA", Replies.noValidRecipients());
+            return;
+        }
+        Outcome checked = services.restrictions().data(facts("DATA", tx.sender, null),
+                notes("DATA", tx.sender, tx.lastRecipient));
+        if (checked instanceof Outcome.Refusal refused) {
+            restrictionReject("DATA", refused, tx.sender, null);
             return;
         }
         if (tx.broken) {
@@ -789,6 +865,7 @@ final class SmtpSession {
             }
             tls = true;
             helo = null;
+            heloName = null;
             esmtp = false;
             abortTransaction();
             process();
@@ -956,6 +1033,14 @@ final class SmtpSession {
                 tx = null;
                 t.close();
                 proxyFailed("END-OF-MESSAGE", null, t.sender, null);
+                return;
+            }
+            Outcome checked = services.restrictions().endOfData(facts("END-OF-MESSAGE", t.sender, null),
+                    notes("END-OF-MESSAGE", t.sender, t.lastRecipient));
+            if (checked instanceof Outcome.Refusal refused) {
+                tx = null;
+                t.close(); // the next hop never gets the final dot: it discards what it has
+                restrictionReject("END-OF-MESSAGE", refused, t.sender, null);
                 return;
             }
             if (held != null) {
@@ -1147,15 +1232,54 @@ final class SmtpSession {
 
     /** A policy reject: logged the Postfix way ("NOQUEUE: reject: ..."), counted, published. */
     private void reject(String stage, SmtpReply r, String check, String sender, String recipient) {
-        StringBuilder line = new StringBuilder(200).append("NOQUEUE: reject: ").append(stage).append(" from ")
-                .append(clientLog).append(": ").append(r.code()).append(' ').append(Untrusted.printable(r.text(), 200))
-                .append("; from=<").append(sender == null ? "" : sender).append('>');
+        services.log().smtpd("NOQUEUE: reject: " + stage + " from " + clientLog + ": " + r.code() + ' '
+                + Untrusted.printable(r.text(), 200) + envelope(sender, recipient));
+        rejectNoLog(stage, r, check, sender, recipient);
+    }
+
+    /**
+     * A refusal by a restriction list: the Postfix log line, then the restriction (and table)
+     * that fired as {@code check=<...>}, so that logs and the bus can count by cause.
+     */
+    private void restrictionReject(String stage, Outcome.Refusal refused, String sender, String recipient) {
+        SmtpReply r = refused.reply();
+        if (r.closesSession()) {
+            endReason = "restriction";
+        }
+        services.log().smtpd("NOQUEUE: reject: " + stage + " from " + clientLog + ": " + r.code() + ' '
+                + Untrusted.printable(r.text(), 200) + envelope(sender, recipient) + " check=<"
+                + Untrusted.printable(refused.check(), 200) + ">");
+        rejectNoLog(stage, r, refused.check(), sender, recipient);
+    }
+
+    /** "; from=<s> to=<r> proto=ESMTP helo=<h>" as Postfix ends its reject lines. */
+    private String envelope(String sender, String recipient) {
+        StringBuilder line = new StringBuilder(120).append("; from=<").append(sender == null ? "" : sender).append('>');
         if (recipient != null) {
             line.append(" to=<").append(recipient).append('>');
         }
-        line.append(" proto=").append(proto()).append(" helo=<").append(helo()).append('>');
-        services.log().smtpd(line.toString());
-        rejectNoLog(stage, r, check, sender, recipient);
+        return line.append(" proto=").append(proto()).append(" helo=<").append(helo()).append('>').toString();
+    }
+
+    /** What the restrictions see now; pipelined = the client sent more than this command. */
+    private Facts facts(String command, String sender, String recipient) {
+        return new Facts(clientAddress, clientLog, heloName, esmtp, sender, recipient, illegalPipelining, command);
+    }
+
+    /** Log lines for WARN, INFO, reject_warning and table warnings, in Postfix's words. */
+    private Notes notes(String stage, String sender, String recipient) {
+        return new Notes() {
+            @Override
+            public void action(String action, String text) {
+                services.log().smtpd("NOQUEUE: " + action + ": " + stage + " from " + clientLog + ": "
+                        + Untrusted.printable(text, 200) + envelope(sender, recipient));
+            }
+
+            @Override
+            public void warning(String text) {
+                services.log().smtpd("warning: " + Untrusted.printable(text, 300));
+            }
+        };
     }
 
     private void rejectNoLog(String stage, SmtpReply r, String check, String sender, String recipient) {

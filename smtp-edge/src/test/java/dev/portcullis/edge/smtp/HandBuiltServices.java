@@ -5,7 +5,6 @@ import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.content.ContentCheck;
 import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.defence.LocalAnvil;
-import dev.portcullis.edge.defence.RelayPolicy;
 import dev.portcullis.edge.defence.TarpitPolicy;
 import dev.portcullis.edge.log.MailLog;
 import dev.portcullis.edge.relay.NextHop;
@@ -41,8 +40,7 @@ final class HandBuiltServices {
                         Duration.ofSeconds(30)),
                 new LocalAnvil(settings.anvil(), 1000, System::nanoTime),
                 verdicts, bans,
-                new RelayPolicy(settings.relayRestrictions(), settings.mynetworks(), settings.localDomain(),
-                        settings.relayDomain()),
+                settings.restrictions(),
                 content,
                 new NextHopClient(vertx, NextHop.parseList(settings.nextHops()), proxyTimeout, settings.myhostname(),
                         2048, 100),

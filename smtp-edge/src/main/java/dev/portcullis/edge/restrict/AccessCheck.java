@@ -1,0 +1,181 @@
+package dev.portcullis.edge.restrict;
+
+import dev.portcullis.edge.protocol.SmtpReply;
+import dev.portcullis.postfix.table.AccessSearch;
+import dev.portcullis.postfix.table.LookupTable;
+import dev.portcullis.postfix.table.TableException;
+import dev.portcullis.postfix.table.TableMatch;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * {@code check_client_access}, {@code check_helo_access}, {@code check_sender_access},
+ * {@code check_recipient_access}: an access(5) lookup with postfix-compat's
+ * {@link AccessSearch} (the partial-key search for hash-style tables, the whole key for
+ * cidr/regexp/pcre), then the action found, as smtpd_check.c's check_table_result() reads it.
+ *
+ * <p>Actions: {@code OK} and all-numeric values permit; {@code REJECT [[dsn] text]} gives
+ * access_map_reject_code, {@code DEFER [[dsn] text]} access_map_defer_code;
+ * {@code 4NN [dsn] text} and {@code 5NN [dsn] text} that code (421 and 521 also end the
+ * session); {@code DEFER_IF_REJECT} and {@code DEFER_IF_PERMIT} arm the deferral for later;
+ * {@code DUNNO} goes on; {@code WARN text} and {@code INFO text} log and go on; a restriction
+ * name (one that needs no table) is evaluated in place. HOLD, DISCARD, FILTER, REDIRECT,
+ * PREPEND and BCC are accepted but NOT honoured by the edge (it keeps no queue and has no
+ * cleanup(8)): each is logged as Postfix logs it plus a warning, and the search goes on as
+ * DUNNO. Anything else is answered as Postfix answers it, "451 4.3.5 Server configuration
+ * error", with Postfix's warning. A table that fails the lookup gives
+ * "451 4.3.0 &lt;name&gt;: class rejected: Temporary lookup failure".
+ */
+final class AccessCheck implements Restriction {
+
+    /** What is looked up, where its reply name comes from, and its reply class. */
+    enum Kind {
+        CLIENT("check_client_access", Stage.CLIENT, Facts::namaddr),
+        HELO("check_helo_access", Stage.HELO, Facts::helo),
+        SENDER("check_sender_access", Stage.SENDER, Facts::sender),
+        RECIPIENT("check_recipient_access", Stage.RECIPIENT, Facts::recipient);
+
+        final String restriction;
+        final Stage replyStage;
+        final Function<Facts, String> subject;
+
+        Kind(String restriction, Stage replyStage, Function<Facts, String> subject) {
+            this.restriction = restriction;
+            this.replyStage = replyStage;
+            this.subject = subject;
+        }
+    }
+
+    private final Kind kind;
+    private final LookupTable table;
+    private final AccessSearch search;
+    private final String nullSenderKey;
+    private final String name;
+    /** Resolves a restriction name found as a table result (null when unknown or needing a table). */
+    private final Function<String, Restriction> restrictions;
+
+    AccessCheck(Kind kind, LookupTable table, AccessSearch search, String nullSenderKey,
+                Function<String, Restriction> restrictions) {
+        this.kind = kind;
+        this.table = table;
+        this.search = search;
+        this.nullSenderKey = nullSenderKey;
+        this.restrictions = restrictions;
+        this.name = kind.restriction + " " + table.name();
+    }
+
+    @Override
+    public String restriction() {
+        return name;
+    }
+
+    @Override
+    public Outcome apply(Evaluation ev) {
+        Facts f = ev.facts;
+        String subject = kind.subject.apply(f);
+        if (subject == null) {
+            return Outcome.DUNNO; // nothing to look up yet (no HELO, no MAIL)
+        }
+        String replyName = subject; // the null sender is "<>" in replies: its name is empty
+        Optional<TableMatch> m;
+        try {
+            m = switch (kind) {
+                case CLIENT -> search.client(table, f.client().getHostAddress());
+                case HELO -> search.domain(table, subject);
+                case SENDER -> subject.isEmpty() ? table.find(nullSenderKey) : search.address(table, subject);
+                case RECIPIENT -> search.address(table, subject);
+            };
+        } catch (TableException e) {
+            ev.notes.warning(table.name() + " lookup error for \"" + dev.portcullis.edge.protocol.Untrusted.printable(
+                    subject, 100) + "\": " + e.getMessage());
+            return ev.refuse(451, "4.3.0", replyName, kind.replyStage.replyClass(), "Temporary lookup failure", name);
+        }
+        if (m.isEmpty()) {
+            return Outcome.DUNNO;
+        }
+        return action(ev, m.get().value().strip(), replyName);
+    }
+
+    private Outcome action(Evaluation ev, String value, String replyName) {
+        int sp = indexOfSpace(value);
+        String cmd = (sp < 0 ? value : value.substring(0, sp)).toUpperCase(Locale.ROOT);
+        String text = sp < 0 ? "" : value.substring(sp + 1).strip();
+        String replyClass = kind.replyStage.replyClass();
+        if (cmd.equals("OK") || !value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return new Outcome.Permit(name);
+        }
+        switch (cmd) {
+            case "DUNNO":
+                return Outcome.DUNNO;
+            case "REJECT": {
+                Dsn d = Dsn.split(text, "5.7.1");
+                return ev.refuse(ev.codes.accessMapReject(), d.dsn, replyName, replyClass, d.textOr("Access denied"), name);
+            }
+            case "DEFER": {
+                Dsn d = Dsn.split(text, "4.7.1");
+                return ev.refuse(ev.codes.accessMapDefer(), d.dsn, replyName, replyClass, d.textOr("Access denied"), name);
+            }
+            case "DEFER_IF_REJECT", "DEFER_IF_PERMIT": {
+                Dsn d = Dsn.split(text, "4.7.1");
+                ev.armDeferral(cmd.equals("DEFER_IF_PERMIT"), Evaluation.reply(ev.codes.accessMapDefer(), d.dsn,
+                        replyName, replyClass, d.textOr("Service unavailable")), name);
+                return Outcome.DUNNO;
+            }
+            case "WARN":
+                ev.notes.action("warn", text);
+                return Outcome.DUNNO;
+            case "INFO":
+                ev.notes.action("info", text);
+                return Outcome.DUNNO;
+            case "HOLD", "DISCARD", "FILTER", "REDIRECT", "PREPEND", "BCC":
+                ev.notes.action(cmd.toLowerCase(Locale.ROOT), "<" + replyName + ">: " + replyClass + " triggers " + cmd
+                        + " action" + (text.isEmpty() ? "" : " " + text));
+                ev.notes.warning(name + ": action " + cmd + " is not honoured by this edge (no queue, no cleanup); "
+                        + "evaluation continues as DUNNO");
+                return Outcome.DUNNO;
+            default:
+                break;
+        }
+        if (value.length() >= 3 && (value.charAt(0) == '4' || value.charAt(0) == '5')
+                && Character.isDigit(value.charAt(1)) && Character.isDigit(value.charAt(2))
+                && (value.length() == 3 || value.charAt(3) == ' ')) {
+            int code = Integer.parseInt(value.substring(0, 3));
+            Dsn d = Dsn.split(value.substring(3).strip(), code < 500 ? "4.7.1" : "5.7.1");
+            return ev.refuse(code, d.dsn, replyName, replyClass, d.textOr("Access denied"), name);
+        }
+        Restriction r = restrictions.apply(value.toLowerCase(Locale.ROOT));
+        if (r != null && sp < 0) {
+            return r.apply(ev);
+        }
+        ev.notes.warning("unknown smtpd restriction: \"" + dev.portcullis.edge.protocol.Untrusted.printable(cmd, 60)
+                + "\"");
+        return ev.refuse(SmtpReply.of(451, "4.3.5", "Server configuration error"), name);
+    }
+
+    private static int indexOfSpace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == ' ' || s.charAt(i) == '\t') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** dsn_split(): an optional leading RFC 3463 code, then the text. */
+    private record Dsn(String dsn, String text) {
+        static Dsn split(String text, String def) {
+            int sp = indexOfSpace(text);
+            String first = sp < 0 ? text : text.substring(0, sp);
+            if (SmtpReply.ENHANCED.matcher(first).matches()) {
+                return new Dsn(first, sp < 0 ? "" : text.substring(sp + 1).strip());
+            }
+            return new Dsn(def, text);
+        }
+
+        String textOr(String fallback) {
+            return text.isEmpty() ? fallback : text;
+        }
+    }
+}
