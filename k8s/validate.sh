@@ -5,7 +5,7 @@
 #      Operator schemas from pinned npm packages, Strimzi and Infinispan shapes, Portcullis' rules);
 #   3. the copies of config/ under k8s/base/config/ are identical to config/ (main.cf excepted:
 #      the cluster's own);
-#   4. yamllint over k8s/ and docker-compose.yml;
+#   4. yamllint over k8s/, docker-compose.yml and .github/workflows/;
 #   5. docker-compose config -q, with the tokens set, and refusing to start without them;
 #   6. each Dockerfile runs as a non-root USER.
 # Exit 0 when everything passes; 1 on a problem (printed); 3 when kubectl or node (or the npm
@@ -60,7 +60,9 @@ if command -v postconf >/dev/null 2>&1; then
 fi
 
 if command -v yamllint >/dev/null 2>&1; then
-  (cd "$K8S" && yamllint -f parsable -c .yamllint . ../docker-compose.yml) || problem "yamllint"
+  lint=(. ../docker-compose.yml)
+  [ -d "$ROOT/.github/workflows" ] && lint+=(../.github/workflows)
+  (cd "$K8S" && yamllint -f parsable -c .yamllint "${lint[@]}") || problem "yamllint"
 else
   skipped "yamllint not installed (bin/install-test-peers)"
 fi

@@ -91,7 +91,7 @@ class DeploymentFilesTest {
 
     @Test
     void brokenDeploymentFilesFailTheWholeValidation(@TempDir Path tmp) throws IOException {
-        for (String part : List.of("k8s", "config", "docker", "docker-compose.yml")) {
+        for (String part : List.of("k8s", "config", "docker", "docker-compose.yml", ".github")) {
             copy(ROOT.resolve(part), tmp.resolve(part));
         }
         Files.createSymbolicLink(tmp.resolve("k8s/test/node_modules"), K8S.resolve("test/node_modules"));
@@ -107,6 +107,8 @@ class DeploymentFilesTest {
         Files.writeString(tmp.resolve("k8s/base/config/jails.conf"), "\n# drift\n", java.nio.file.StandardOpenOption.APPEND);
         // an overlay that does not render
         edit(tmp.resolve("k8s/overlays/dev/kustomization.yaml"), "  - demo-sink.yaml", "  - demo-sink.yaml\n  - missing.yaml");
+        // a workflow that is not YAML
+        Files.writeString(tmp.resolve(".github/workflows/images.yml"), "jobs: [unclosed\n", java.nio.file.StandardOpenOption.APPEND);
         // a token with a default in docker-compose.yml
         edit(tmp.resolve("docker-compose.yml"), "${PORTCULLIS_API_TOKEN:?set PORTCULLIS_API_TOKEN}", "${PORTCULLIS_API_TOKEN:-secret}");
 
@@ -120,6 +122,9 @@ class DeploymentFilesTest {
                 "overlays/production: Service/content-filter: targetPort htp",
                 "overlays/production-hpa: Deployment/smtp-edge: terminationGracePeriodSeconds 30")) {
             assertTrue(r.output().contains(e), "expected \"" + e + "\" in:\n" + r.output());
+        }
+        if (onPath("yamllint")) {
+            assertTrue(r.output().contains("workflows/images.yml") && r.output().contains("validate: FAILED: yamllint"), r.output());
         }
         if (onPath("docker-compose")) {
             assertTrue(r.output().contains("docker-compose.yml starts without PORTCULLIS_API_TOKEN"), r.output());
