@@ -141,6 +141,8 @@ function rules(objs, externalSecrets) {
   for (const o of [...by('ScaledObject'), ...by('HorizontalPodAutoscaler')]) {
     const ref = o.spec.scaleTargetRef || {};
     if ((ref.kind || 'Deployment') === 'Deployment' && !deployments.has(ref.name)) say(o, `scaleTargetRef names no Deployment ${ref.name}`);
+    const target = by('Deployment').find((d) => d.metadata.name === ref.name);
+    if (target && target.spec.replicas !== undefined) say(o, `Deployment ${ref.name} is autoscaled but sets spec.replicas (every apply would reset it)`);
   }
   const kafkas = names('Kafka');
   for (const o of [...by('KafkaTopic'), ...by('KafkaNodePool')]) {
