@@ -32,6 +32,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 targets=("$K8S/base")
 for o in "$K8S"/overlays/*/; do targets+=("${o%/}"); done
+own=()   # renders that generate their Secrets
+bare=()  # renders that expect the documented external Secrets
 for t in "${targets[@]}"; do
   name=${t#"$K8S"/}
   file="$out/${name//\//_}.yaml"
@@ -39,10 +41,18 @@ for t in "${targets[@]}"; do
     problem "kubectl kustomize $name: $(cat "$file.err")"
     continue
   fi
-  ext=()
-  grep -q '^secretGenerator:' "$t/kustomization.yaml" || for s in "${EXTERNAL_SECRETS[@]}"; do ext+=(--external-secret "$s"); done
-  (cd "$out" && node "$K8S/test/validate.js" "${ext[@]}" "$(basename "$file")") | sed "s|^${name//\//_}.yaml|$name|" || problem "$name: rendered objects"
+  if grep -q '^secretGenerator:' "$t/kustomization.yaml"; then own+=("$(basename "$file")"); else bare+=("$(basename "$file")"); fi
 done
+ext=()
+for s in "${EXTERNAL_SECRETS[@]}"; do ext+=(--external-secret "$s"); done
+# one node per group (its start is most of the time); output lines named after the kustomization
+label() { sed -e 's|^base\.yaml:|base:|' -e 's|^overlays_\([^.]*\)\.yaml:|overlays/\1:|'; }
+if [ ${#own[@]} -gt 0 ]; then
+  (cd "$out" && node "$K8S/test/validate.js" "${own[@]}") | label || problem "rendered objects (${own[*]})"
+fi
+if [ ${#bare[@]} -gt 0 ]; then
+  (cd "$out" && node "$K8S/test/validate.js" "${ext[@]}" "${bare[@]}") | label || problem "rendered objects (${bare[*]})"
+fi
 
 for f in "$K8S"/base/config/* "$K8S"/base/config/blocklists/*; do
   [ -f "$f" ] || continue
