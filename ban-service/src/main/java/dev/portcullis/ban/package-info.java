@@ -23,7 +23,8 @@
  *   <li>Out: {@link dev.portcullis.events.Decision} records, one per network. A network may have
  *       several <em>claims</em> (a jail's ban, an operator's allow, a blocklist entry); the
  *       published decision is what they add up to: any ALLOW wins; otherwise a BAN until the
- *       latest expiry on the union of ports ({@link dev.portcullis.ban.engine.DecisionBook}). A
+ *       latest expiry on the union of the ports they cover, every port beating "every port but"
+ *       beating port lists ({@link dev.portcullis.ban.engine.DecisionBook}). A
  *       repeat offence moves the expiry of the one decision; nothing piles up.</li>
  *   <li>REST ({@code /q/openapi}): {@code GET/POST /api/v1/bans}, {@code DELETE /api/v1/bans/{cidr}}
  *       (or {@code ?cidr=}), {@code GET /api/v1/jails[/{name}]}, {@code GET /api/v1/decisions[?ip=&port=]},
@@ -60,8 +61,10 @@
  *       units and sums, not its arbitrary arithmetic. {@code [INCLUDES]}, {@code failregex},
  *       {@code ignorecommand} and host names in {@code ignoreip} are refused; log and action keys
  *       are accepted and ignored.</li>
- *   <li>A blocklist's scope is "these ports" or "every port": "every port but 80" cannot be said in
- *       a {@link dev.portcullis.events.Decision} (list the ports to block instead).</li>
+ *   <li>A blocklist's scope is every port, {@code port = smtp,submission} (these only) or
+ *       {@code port = !http,https} (every port but these); jails take fail2ban's {@code port}
+ *       list only (no {@code !}). Merged claims cover the union of their ports
+ *       ({@link dev.portcullis.ban.engine.PortScope}).</li>
  *   <li>Network bans last as long as the longest ban of their addresses at the time; unbanning the
  *       addresses does not lift the network ban (unban the network itself).</li>
  * </ul>

@@ -158,6 +158,19 @@ class BanServiceTest {
     }
 
     @Test
+    void exceptPortsBanOverRestCoversEveryPortButThose() {
+        awaitReady();
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body("{\"cidr\":\"100.64.7.0/24\",\"for\":\"1h\",\"exceptPorts\":[443,80,80]}")
+                .post("/api/v1/bans").then().statusCode(201)
+                .body("decision.ports", equalTo(List.of())).body("decision.exceptPorts", equalTo(List.of(80, 443)));
+        given().header("Authorization", READ).get("/api/v1/decisions?ip=100.64.7.9&port=25").then()
+                .body("banned", equalTo(true));
+        given().header("Authorization", READ).get("/api/v1/decisions?ip=100.64.7.9&port=80").then()
+                .body("banned", equalTo(false));
+    }
+
+    @Test
     void badInputIs400WithAReason() {
         awaitReady();
         record Case(String body, String reason) {
@@ -174,6 +187,10 @@ class BanServiceTest {
                 new Case("{\"cidr\":\"192.0.2.7\",\"jail\":\"nosuch\"}", "unknown jail"),
                 new Case("{\"cidr\":\"192.0.2.7\",\"action\":\"maybe\"}", "action must be ban or allow"),
                 new Case("{\"cidr\":\"192.0.2.7\",\"ports\":[0]}", "not a TCP port"),
+                new Case("{\"cidr\":\"192.0.2.7\",\"exceptPorts\":[65536]}", "exceptPorts: 65536 is not a TCP port"),
+                new Case("{\"cidr\":\"192.0.2.7\",\"ports\":[25],\"exceptPorts\":[80]}", "exclude each other"),
+                new Case("{\"cidr\":\"192.0.2.7\",\"jail\":\"postfix\",\"exceptPorts\":[80]}", "without a jail"),
+                new Case("{\"cidr\":\"192.0.2.7\",\"exceptPorts\":\"80\"}", "malformed"),
                 new Case("{\"cidr\":\"192.0.2.7\",\"by\":\"a b\"}", "by:"),
                 new Case("{\"cidr\":\"192.0.2.7\",\"reason\":\"a\\u0007b\"}", "control characters"),
                 new Case("{\"cidr\":", "malformed"),

@@ -65,7 +65,8 @@ public class BansResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Ban (or allow) an address or network",
             description = "{\"cidr\":\"192.0.2.7\",\"for\":\"1d\",\"reason\":\"...\",\"action\":\"ban|allow\","
-                    + "\"ports\":[25],\"by\":\"alice\",\"jail\":\"postfix\"}; a repeat extends the live ban")
+                    + "\"ports\":[25],\"by\":\"alice\",\"jail\":\"postfix\"} (or \"exceptPorts\":[80] for every "
+                    + "port but 80); a repeat extends the live ban")
     @APIResponse(responseCode = "201", description = "the claim made and the decision now published")
     @APIResponse(responseCode = "400", description = "malformed CIDR, negative duration, unknown jail, ...")
     public CompletionStage<Response> ban(Views.BanRequest request) {
@@ -90,10 +91,18 @@ public class BansResource {
         // null: the default (the jail's bantime, else portcullis.ban.manual-bantime); negative: permanent
         Duration length = d == null && jail == null ? config.manualBantime() : d;
         List<Integer> ports = Requests.ports(request.ports());
+        List<Integer> exceptPorts = Requests.ports(request.exceptPorts(), "exceptPorts");
+        if (!ports.isEmpty() && !exceptPorts.isEmpty()) {
+            throw new ApiErrors.BadRequest("ports (only these) and exceptPorts (every port but these) exclude each other");
+        }
+        if (jail != null && !exceptPorts.isEmpty()) {
+            throw new ApiErrors.BadRequest("exceptPorts applies to bans without a jail (a jail ban has the jail's port)");
+        }
         String reason = Requests.text(request.reason(), "reason",
                 action == Decision.Action.BAN ? "banned by an operator" : "allowed by an operator", 200);
         String by = Requests.who(request.by());
-        BanCore.ManualRequest r = new BanCore.ManualRequest(cidr, action, length, ports, reason, by, jail);
+        BanCore.ManualRequest r = new BanCore.ManualRequest(cidr, action, length, ports, reason, by, jail,
+                exceptPorts);
         return service.call(() -> {
             Decision claim = service.core().manual(r);
             Decision now = service.core().book().decision(cidr.toString());

@@ -80,15 +80,20 @@ final class Requests {
     }
 
     static List<Integer> ports(List<Integer> ports) {
+        return ports(ports, "ports");
+    }
+
+    /** A list of TCP ports named {@code field} in the request: at most 1024, each 1-65535; sorted, no repeats. */
+    static List<Integer> ports(List<Integer> ports, String field) {
         if (ports == null || ports.isEmpty()) {
             return List.of();
         }
         if (ports.size() > 1024) {
-            throw new ApiErrors.BadRequest("ports: at most 1024 (leave it out for every port)");
+            throw new ApiErrors.BadRequest(field + ": at most 1024 (leave it out for every port)");
         }
         for (Integer p : ports) {
             if (p == null || p < 1 || p > 65535) {
-                throw new ApiErrors.BadRequest("ports: " + p + " is not a TCP port (1-65535)");
+                throw new ApiErrors.BadRequest(field + ": " + p + " is not a TCP port (1-65535)");
             }
         }
         return ports.stream().distinct().sorted().toList();

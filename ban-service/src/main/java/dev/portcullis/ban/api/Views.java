@@ -22,7 +22,7 @@ public final class Views {
      * increment, its ports, origin {@code jail:<name>}, counted for recidive).
      */
     public record BanRequest(String cidr, String action, @JsonProperty("for") String duration, String reason,
-                             List<Integer> ports, String by, String jail) {
+                             List<Integer> ports, String by, String jail, List<Integer> exceptPorts) {
     }
 
     public record BanResult(Decision claim, Decision decision) {

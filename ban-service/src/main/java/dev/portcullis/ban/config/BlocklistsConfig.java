@@ -94,10 +94,25 @@ public final class BlocklistsConfig {
                         + ": expected ban or allow");
             };
             List<Integer> ports = List.of();
+            List<Integer> exceptPorts = List.of();
             IniFile.Value portV = ini.get(s, "port").orElse(null);
-            if (portV != null && !portV.text().isBlank() && !portV.text().strip().equalsIgnoreCase("all")) {
+            String portText = portV == null ? "" : portV.text().strip();
+            if (!portText.isEmpty() && !portText.equalsIgnoreCase("all")) {
+                boolean except = portText.startsWith("!");
+                String list = except ? portText.substring(1) : portText;
                 try {
-                    ports = JailsConfig.parsePorts(portV.text());
+                    if (list.contains("!")) {
+                        throw new IllegalArgumentException("one ! before the whole list (!80,443 = every port but"
+                                + " 80 and 443), not before each port");
+                    }
+                    if (except && list.isBlank()) {
+                        throw new IllegalArgumentException("! needs the ports to leave out (!80,443)");
+                    }
+                    if (except) {
+                        exceptPorts = JailsConfig.parsePorts(list);
+                    } else {
+                        ports = JailsConfig.parsePorts(list);
+                    }
                 } catch (IllegalArgumentException e) {
                     throw ConfigException.at(ini.file(), portV.line(), "port: " + e.getMessage());
                 }
@@ -108,7 +123,8 @@ public final class BlocklistsConfig {
             if (reason.length() > 200) {
                 reason = reason.substring(0, 200);
             }
-            out.add(new BlocklistSpec(s.name(), type, file, countries, action, ports, reason, s.line()));
+            out.add(new BlocklistSpec(s.name(), type, file, countries, action, ports, reason, s.line(),
+                    exceptPorts));
         }
         return List.copyOf(out);
     }

@@ -62,7 +62,16 @@ public final class BanCore {
      * jail's bantime (with {@code jail} only). {@code jail} may be null.
      */
     public record ManualRequest(Cidr cidr, Decision.Action action, Duration duration, List<Integer> ports,
-                                String reason, String by, String jail) {
+                                String reason, String by, String jail, List<Integer> exceptPorts) {
+        public ManualRequest {
+            exceptPorts = exceptPorts == null ? List.of() : List.copyOf(exceptPorts);
+        }
+
+        /** On the listed ports only (every port when empty). */
+        public ManualRequest(Cidr cidr, Decision.Action action, Duration duration, List<Integer> ports,
+                             String reason, String by, String jail) {
+            this(cidr, action, duration, ports, reason, by, jail, List.of());
+        }
     }
 
     /** An unban that found only blocklist claims (they come back with the list; edit the file instead). */
@@ -314,8 +323,7 @@ public final class BanCore {
         }
         Instant expires = null;
         boolean never = false;
-        boolean everyPort = false;
-        java.util.TreeSet<Integer> ports = new java.util.TreeSet<>();
+        List<Decision> held = new ArrayList<>(hosts.size());
         for (String h : hosts) {
             Decision hd = book.decision(h);
             if (hd == null) {
@@ -326,17 +334,14 @@ public final class BanCore {
             } else if (expires == null || hd.expires().isAfter(expires)) {
                 expires = hd.expires();
             }
-            if (hd.ports().isEmpty()) {
-                everyPort = true;
-            } else {
-                ports.addAll(hd.ports());
-            }
+            held.add(hd);
         }
+        PortScope scope = PortScope.union(held);
         Decision existing = book.claims(net).get(NETWORK_ORIGIN);
         Instant now = now();
-        Decision claim = new Decision(Decision.SCHEMA, net, Decision.Action.BAN, everyPort ? List.of()
-                : List.copyOf(ports), NETWORK_ORIGIN, hosts.size() + " addresses of " + net + " banned",
-                existing != null ? existing.created() : now, never ? null : expires, settings.issuer());
+        Decision claim = new Decision(Decision.SCHEMA, net, Decision.Action.BAN, scope.ports(), NETWORK_ORIGIN,
+                hosts.size() + " addresses of " + net + " banned", existing != null ? existing.created() : now,
+                never ? null : expires, settings.issuer(), scope.exceptPorts());
         if (!claim.equals(existing)) {
             apply(book.put(claim));
         }
@@ -358,11 +363,12 @@ public final class BanCore {
         }
         String origin = "manual:" + r.by();
         Decision claim = new Decision(Decision.SCHEMA, r.cidr().toString(), r.action(), r.ports(), origin, r.reason(),
-                now, r.duration() == null || r.duration().isNegative() ? null : now.plus(r.duration()), settings.issuer());
+                now, r.duration() == null || r.duration().isNegative() ? null : now.plus(r.duration()), settings.issuer(),
+                r.exceptPorts());
         Decision existing = book.claims(claim.cidr()).get(origin);
         if (existing != null && existing.action() == claim.action() && existing.activeAt(now)) {
             claim = new Decision(claim.schema(), claim.cidr(), claim.action(), claim.ports(), origin, claim.reason(),
-                    existing.created(), claim.expires(), claim.issuer());
+                    existing.created(), claim.expires(), claim.issuer(), claim.exceptPorts());
         } else if (existing != null) {
             apply(book.remove(claim.cidr(), c -> c.origin().equals(origin)));
         }
@@ -420,7 +426,7 @@ public final class BanCore {
             keep.add(key);
             Decision existing = book.claims(key).get(origin);
             Decision claim = new Decision(Decision.SCHEMA, key, spec.action(), spec.ports(), origin, spec.reason(),
-                    existing != null ? existing.created() : now, null, settings.issuer());
+                    existing != null ? existing.created() : now, null, settings.issuer(), spec.exceptPorts());
             if (claim.equals(existing)) {
                 unchanged++;
                 continue;

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
-import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -27,7 +26,8 @@ import java.util.function.Predicate;
  * <ul>
  *   <li>any ALLOW claim makes it an ALLOW (exceptions win), built from the ALLOW claims only;</li>
  *   <li>otherwise a BAN lasting until the latest expiry (never, if any claim is permanent), on the
- *       union of the claims' ports (every port if any claim has every port);</li>
+ *       union of the ports the claims cover ({@link PortScope}: every port beats "every port
+ *       except" beats port lists; the union never shrinks);</li>
  *   <li>origin and reason come from the claim that lasts longest; created is the earliest.</li>
  * </ul>
  * A repeat offence replaces its origin's claim, so the network keeps one decision whose expiry
@@ -161,8 +161,7 @@ public final class DecisionBook {
         Instant created = null;
         boolean never = false;
         Instant expires = null;
-        boolean everyPort = false;
-        TreeSet<Integer> ports = new TreeSet<>();
+        List<Decision> counted = new ArrayList<>(claims.size());
         for (Decision c : claims) {
             if (c.action() != action) {
                 continue;
@@ -172,11 +171,7 @@ public final class DecisionBook {
             } else if (expires == null || c.expires().isAfter(expires)) {
                 expires = c.expires();
             }
-            if (c.ports().isEmpty()) {
-                everyPort = true;
-            } else {
-                ports.addAll(c.ports());
-            }
+            counted.add(c);
             if (created == null || c.created().isBefore(created)) {
                 created = c.created();
             }
@@ -184,8 +179,9 @@ public final class DecisionBook {
                 primary = c;
             }
         }
-        return new Decision(Decision.SCHEMA, cidr, action, everyPort ? List.of() : List.copyOf(ports),
-                primary.origin(), primary.reason(), created, never ? null : expires, issuer);
+        PortScope scope = PortScope.union(counted);
+        return new Decision(Decision.SCHEMA, cidr, action, scope.ports(), primary.origin(), primary.reason(),
+                created, never ? null : expires, issuer, scope.exceptPorts());
     }
 
     private static boolean lastsLonger(Decision a, Decision b) {

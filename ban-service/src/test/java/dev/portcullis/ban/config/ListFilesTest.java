@@ -122,7 +122,8 @@ class ListFilesTest {
                 shipped.stream().map(BlocklistSpec::name).toList());
         BlocklistSpec country = shipped.get(1);
         assertEquals(BlocklistSpec.Type.COUNTRY, country.type());
-        assertEquals(List.of(25, 465, 587), country.ports());
+        assertEquals(List.of(), country.ports());
+        assertEquals(List.of(80, 443), country.exceptPorts(), "the shipped example drops everything but the web");
         assertEquals(dev.portcullis.events.Decision.Action.ALLOW, shipped.get(2).action());
         Path conf = dir.resolve("lists.conf");
         Files.writeString(conf, "[a]\ntype = country\nfile = lists.conf\n");
@@ -137,5 +138,28 @@ class ListFilesTest {
         Files.writeString(conf, "[a]\ntype = cidr\nfile = lists.conf\nports = 25\n");
         assertTrue(assertThrows(ConfigException.class, () -> BlocklistsConfig.load(conf)).getMessage()
                 .startsWith(conf + ":4: unknown key \"ports\""));
+    }
+
+    @Test
+    void bangPortListMeansEveryPortButThose() throws IOException {
+        Path conf = dir.resolve("lists.conf");
+        Files.writeString(conf, "[web]\ntype = cidr\nfile = lists.conf\nport = !http, https\n"
+                + "[mail]\ntype = cidr\nfile = lists.conf\nport = smtp,submission\n");
+        List<BlocklistSpec> specs = BlocklistsConfig.load(conf);
+        assertEquals(List.of(), specs.get(0).ports());
+        assertEquals(List.of(80, 443), specs.get(0).exceptPorts());
+        assertEquals(List.of(25, 587), specs.get(1).ports());
+        assertEquals(List.of(), specs.get(1).exceptPorts());
+        record Bad(String port, String message) {
+        }
+        for (Bad b : List.of(new Bad("!", "! needs the ports to leave out"),
+                new Bad("80,!443", "one ! before the whole list"),
+                new Bad("!!80", "one ! before the whole list"),
+                new Bad("!70000", "port: "),
+                new Bad("!nosuchservice", "port: "))) {
+            Files.writeString(conf, "[a]\ntype = cidr\nfile = lists.conf\nport = " + b.port() + "\n");
+            String m = assertThrows(ConfigException.class, () -> BlocklistsConfig.load(conf)).getMessage();
+            assertTrue(m.startsWith(conf + ":4: port: ") && m.contains(b.message()), b.port() + " -> " + m);
+        }
     }
 }

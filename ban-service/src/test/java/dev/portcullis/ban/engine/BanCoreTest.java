@@ -320,6 +320,29 @@ class BanCoreTest {
     }
 
     @Test
+    void exceptPortsBlocklistAndManualBansMergeWithoutUncoveringAPort() {
+        BanCore core = core("[j]\nenabled=true\nmatch=reject\n", 0, 100);
+        BlocklistSpec web = new BlocklistSpec("web", BlocklistSpec.Type.CIDR, Path.of("x"), Set.of(),
+                Decision.Action.BAN, List.of(), "all but the web site", 1, List.of(80, 443));
+        core.blocklist(web, List.of(Cidr.parse("198.51.100.0/24")));
+        Decision d = last("198.51.100.0/24");
+        assertEquals(List.of(), d.ports());
+        assertEquals(List.of(80, 443), d.exceptPorts());
+        core.manual(new BanCore.ManualRequest(Cidr.parse("198.51.100.0/24"), Decision.Action.BAN, Duration.ofHours(1),
+                List.of(443, 25), "https abuse", "alice", null));
+        assertEquals(List.of(80), last("198.51.100.0/24").exceptPorts(), "the manual ban on 443 fills that hole");
+        core.manual(new BanCore.ManualRequest(Cidr.parse("198.51.100.0/24"), Decision.Action.BAN, Duration.ofHours(1),
+                List.of(), "everything", "bob", null, List.of(80)));
+        assertEquals(List.of(80), last("198.51.100.0/24").exceptPorts());
+        core.manual(new BanCore.ManualRequest(Cidr.parse("198.51.100.0/24"), Decision.Action.BAN, Duration.ofHours(1),
+                List.of(), "everything", "carol", null));
+        Decision all = last("198.51.100.0/24");
+        assertTrue(all.ports().isEmpty() && all.exceptPorts().isEmpty(), "an every-port claim makes it every port");
+        assertEquals(3, core.unban(Cidr.parse("198.51.100.0/24"), null).size());
+        assertEquals(List.of(80, 443), last("198.51.100.0/24").exceptPorts(), "back to the list's own scope");
+    }
+
+    @Test
     void restoreDropsWhatExpiredWhileDownAndFixesTheTopic() {
         BanCore core = core("[j]\nenabled=true\nmatch=reject\n", 0, 100);
         Decision live = new Decision(1, "192.0.2.70/32", Decision.Action.BAN, List.of(), "jail:j", "r", T0.minusSeconds(60),
