@@ -72,7 +72,9 @@ public final class RestrictionEngine {
     public static RestrictionEngine from(PostfixParameters p, Predicate<InetAddress> mynetworks,
                                          Destinations destinations) {
         int[] c = new int[ReplyCodes.PARAMETERS.length];
-        int[] defaults = {554, 450, 501, 504, 554, 450, 554};
+        ReplyCodes d = ReplyCodes.POSTFIX;
+        int[] defaults = {d.accessMapReject(), d.accessMapDefer(), d.invalidHostname(), d.nonFqdn(), d.relayDomains(),
+                d.defer(), d.reject()};
         for (int i = 0; i < c.length; i++) {
             String name = ReplyCodes.PARAMETERS[i];
             c[i] = p.has(name) && !p.string(name).isEmpty() ? p.integer(name) : defaults[i];

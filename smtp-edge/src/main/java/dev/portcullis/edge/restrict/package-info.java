@@ -1,0 +1,73 @@
+/**
+ * NAME
+ * <p>restrict - Postfix's SMTP access restrictions on the Portcullis edge.
+ *
+ * <p>SUMMARY
+ * <p>{@link dev.portcullis.edge.restrict.RestrictionEngine} holds the seven
+ * {@code smtpd_*_restrictions} lists read from main.cf, with their tables opened, and is asked
+ * by the SMTP session at connect, HELO/EHLO, MAIL, RCPT, DATA and the final dot. Each
+ * restriction family is one class ({@code Generic}, {@code ClientNetworks},
+ * {@code DestinationRestriction}, {@code AccessCheck}, {@code HostnameChecks},
+ * {@code Pipelining}); every check answers with the sealed
+ * {@link dev.portcullis.edge.restrict.Outcome}: DUNNO, PERMIT, or a refusal - Defer (4xx),
+ * Reject (5xx), Disconnect (421/521) - carrying the SMTP reply with its enhanced code and the
+ * restriction (and table) that fired. That name goes into the REJECT event's {@code check}
+ * and at the end of the mail-log line as {@code check=<...>}.
+ *
+ * <p>PROTOCOL
+ * <p>As Postfix's smtpd_check.c: a list is walked in order and its first non-DUNNO answer
+ * decides it; PERMIT ends that list only. {@code smtpd_delay_reject = yes} (default) runs the
+ * client, helo (after a HELO) and sender lists at every RCPT, before relay then recipient;
+ * {@code no} runs them at connect (a refusal replaces the greeting and every later command but
+ * QUIT gets "503 5.7.0 Error: access denied for unknown[ip]"), at HELO (the name is then not
+ * kept) and at MAIL. DEFER_IF_PERMIT, armed anywhere in a RCPT check (also in the delayed
+ * client/helo/sender lists), turns a final accept into its 4xx; DEFER_IF_REJECT turns a
+ * later 5xx of the same list group into its 4xx; {@code warn_if_reject} logs the next
+ * restriction's refusal as "reject_warning" and goes on. Reply texts are Postfix 3.7's
+ * ("&lt;name&gt;: Client host rejected: text", "Relay access denied", "need fully-qualified
+ * hostname", ...), recorded from a real Postfix in docs/postfix-oracle.md and re-checked by
+ * RestrictionsSideBySideTest.
+ *
+ * <p>SECURITY
+ * <p>Start-up refuses relay and recipient lists that hold none of reject_unauth_destination,
+ * defer_unauth_destination, reject, defer (Postfix's own open-relay rule). Names and
+ * addresses from the client reach replies and logs only through Untrusted.printable (printable
+ * ASCII, bounded); a HELO name is neutered as Postfix does (" &lt;&gt;()\";@" become '?').
+ * Tables are read once at start; an access table's text is the admin's but still bounded.
+ *
+ * <p>LIMITS
+ * <p>No DNS: reject_unknown_*, reject_rbl_client, reject_rhsbl_*, check_*_{mx,ns,a}_access and
+ * check_reverse_client_hostname_access are not supported (start-up names them); the client
+ * name is always "unknown", so check_client_access looks up the address only. No
+ * smtpd_restriction_classes, no reject_unlisted_recipient, no SASL (permit_sasl_authenticated
+ * never matches). HOLD, DISCARD, FILTER, REDIRECT, PREPEND, BCC are logged and warned about
+ * but not honoured (the edge keeps no queue): the search goes on as DUNNO - deliberately
+ * unlike Postfix, where DISCARD also ends the list. After an end-of-data refusal the edge
+ * resets the transaction; Postfix 3.7 keeps it (a new MAIL then gets "nested MAIL command").
+ * Tables are not reloaded when they change on disk (restart the edge).
+ *
+ * <p>CONFIGURATION
+ * <ul>
+ * <li>{@code smtpd_client_restrictions}, {@code smtpd_helo_restrictions},
+ * {@code smtpd_sender_restrictions}, {@code smtpd_recipient_restrictions},
+ * {@code smtpd_data_restrictions}, {@code smtpd_end_of_data_restrictions} (default empty);
+ * {@code smtpd_relay_restrictions} (default permit_mynetworks, permit_sasl_authenticated,
+ * defer_unauth_destination)</li>
+ * <li>restrictions: permit, reject, defer, warn_if_reject, permit_mynetworks,
+ * permit_auth_destination, reject_unauth_destination, defer_unauth_destination,
+ * check_client_access, check_helo_access, check_sender_access, check_recipient_access
+ * (TYPE:TABLE - texthash, hash (source file), cidr, regexp, pcre, inline),
+ * reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname (and their old names without
+ * "helo_"), reject_non_fqdn_sender, reject_non_fqdn_recipient, reject_unauth_pipelining,
+ * permit_sasl_authenticated</li>
+ * <li>{@code smtpd_delay_reject} (yes), {@code smtpd_helo_required} (no)</li>
+ * <li>{@code access_map_reject_code} (554), {@code access_map_defer_code} (450),
+ * {@code invalid_hostname_reject_code} (501), {@code non_fqdn_reject_code} (504),
+ * {@code relay_domains_reject_code} (554), {@code defer_code} (450), {@code reject_code}
+ * (554); reject_unauth_pipelining answers 503 5.5.0, defer_unauth_destination 454 4.7.1</li>
+ * <li>{@code smtpd_null_access_lookup_key} (&lt;&gt;), {@code parent_domain_matches_subdomains}
+ * (lists smtpd_access_maps), {@code recipient_delimiter} (none), {@code myorigin} (the domain
+ * of a domain-less recipient, for relay decisions)</li>
+ * </ul>
+ */
+package dev.portcullis.edge.restrict;
