@@ -16,7 +16,9 @@
  * <p>{@code portcullis.decisions} (compacted): key = CIDR, value = JSON of one
  * {@link dev.portcullis.events.Decision} (BAN or ALLOW, ports, origin, reason, created,
  * expires; see {@link dev.portcullis.events.DecisionCodec}), or a tombstone when lifted. An
- * ALLOW covering a client wins over any BAN.
+ * ALLOW covering a client wins over any BAN. Port scope: {@code ports} (only these TCP ports),
+ * or, when that is empty, {@code exceptPorts} (every port but these; absent in older records =
+ * none); never both.
  * <p>SECURITY
  * <p>Event fields that carry client-supplied text are truncated to a printable prefix by
  * the producer; consumers must still treat them as untrusted.
