@@ -70,7 +70,13 @@
  * <p>Sets are hash sets of network addresses (host bits zero) matched with a mask, one per
  * prefix length, not {@code flags interval} sets: nftables refuses overlapping intervals and
  * nft 1.0.6 edits large interval sets slowly (see {@link dev.portcullis.agent.nft.NftScript}).
- * Port scopes are TCP destination ports. Element timeouts are capped at 3650 days. While
+ * Port scopes are TCP destination ports: a decision on listed ports drops TCP to those ports
+ * only; a decision on "every port but" ({@code exceptPorts}) drops TCP to every other port and
+ * every protocol but TCP (UDP, ICMP: "drop everything but port 80" means it, including ICMP
+ * errors and answers to this host's own UDP queries from that network). The policy server and
+ * the cidr export check {@code Decision.coversPort} against the SMTP port
+ * ({@code server_port}, else the configured port), so an excepted port 25 is not refused there.
+ * Element timeouts are capped at 3650 days. While
  * the replay runs, the table of the previous run stays in force; a table changed by hand is
  * replaced at the next failure or restart. The table outlives the agent on purpose (its bans
  * expire on their own): {@code nft delete table inet portcullis} removes it. The cidr table has no expiry of its own: it is

@@ -22,6 +22,12 @@ public final class TestDecisions {
                 Instant.now(), expires, "test");
     }
 
+    /** A ban of every port but {@code exceptPorts} ("drop everything but port 80"). */
+    public static Decision allBut(String cidr, Instant expires, Integer... exceptPorts) {
+        return new Decision(Decision.SCHEMA, cidr, Decision.Action.BAN, List.of(), "blocklist:test", "all but",
+                Instant.now(), expires, "test", List.of(exceptPorts));
+    }
+
     /** Hands {@code d} to {@code live} as a bus record keyed by its network. */
     public static void publish(LiveSet live, Decision d) {
         live.decision(d.cidr(), DecisionCodec.encode(d), "test");

@@ -31,8 +31,11 @@ import java.util.stream.Collectors;
  *
  * <p>Names: {@code ban4_32}, {@code ban6_64}, {@code allow4_24}; a port scope other than
  * "every port" adds {@code _sN} ({@code ban4_s1_32}), and its rule carries the ports
- * ({@code tcp dport { 25, 587 } ip saddr @ban4_s1_32 drop}). {@code ban4_32} and
- * {@code ban6_128} always exist, so other rules may refer to them.
+ * ({@code tcp dport { 25, 587 } ip saddr @ban4_s1_32 drop}). An "every port but" scope gets two
+ * rules: one for TCP to any other port ({@code tcp dport != { 80 } ip saddr @ban4_s2_32 drop}) and
+ * one for every protocol but TCP ({@code meta l4proto != tcp ip saddr @ban4_s2_32 drop}): "drop
+ * everything but the web site" drops UDP and ICMP too. {@code ban4_32} and {@code ban6_128}
+ * always exist, so other rules may refer to them.
  */
 public final class NftScript {
 
@@ -40,6 +43,28 @@ public final class NftScript {
     static final Duration MAX_TIMEOUT = Duration.ofDays(3650);
     private static final int CHUNK = 1000;
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,30}");
+
+    /**
+     * A port scope: every port ({@link #EVERY_PORT}), the TCP ports listed, or, with
+     * {@code except}, everything but the TCP ports listed.
+     */
+    public record Scope(List<Integer> ports, boolean except) {
+        public static final Scope EVERY_PORT = new Scope(List.of(), false);
+
+        public Scope {
+            ports = ports.stream().distinct().sorted().toList();
+            except = except && !ports.isEmpty();
+        }
+
+        String portSet() {
+            return "{ " + ports.stream().map(String::valueOf).collect(Collectors.joining(", ")) + " }";
+        }
+
+        String describe() {
+            String list = ports.stream().map(String::valueOf).collect(Collectors.joining(","));
+            return ports.isEmpty() ? "all ports" : except ? "all ports but " + list : "ports " + list;
+        }
+    }
 
     /** One nftables set of the table. */
     public record SetId(boolean allow, int scope, boolean v6, int prefix) implements Comparable<SetId> {
@@ -113,10 +138,10 @@ public final class NftScript {
      * Replaces the whole table: creating it first so that deleting it cannot fail, then
      * defining it afresh with its sets, chain and elements, all in one transaction.
      *
-     * @param scopes   port lists by scope number (scope 0, every port, has none)
+     * @param scopes   port scopes by scope number (scope 0 is every port)
      * @param elements the elements of every set (a set with none is still defined)
      */
-    public String full(Map<Integer, List<Integer>> scopes, SortedMap<SetId, List<Element>> elements) {
+    public String full(Map<Integer, Scope> scopes, SortedMap<SetId, List<Element>> elements) {
         StringBuilder sb = new StringBuilder(64 + elements.values().stream().mapToInt(List::size).sum() * 40);
         sb.append("table inet ").append(table).append('\n');
         sb.append("delete table inet ").append(table).append('\n');
@@ -141,7 +166,7 @@ public final class NftScript {
      * already expired; every element in {@code add} is then added with its timeout (an
      * element being replaced is in both).
      */
-    public String incremental(Map<Integer, List<Integer>> scopes, Collection<SetId> newSets, Collection<SetId> allSets,
+    public String incremental(Map<Integer, Scope> scopes, Collection<SetId> newSets, Collection<SetId> allSets,
                               Map<SetId, List<Element>> remove, Map<SetId, List<Element>> add) {
         StringBuilder sb = new StringBuilder();
         for (SetId s : newSets) {
@@ -181,17 +206,21 @@ public final class NftScript {
     }
 
     /** The chain's rules: allow sets (return), then ban sets (drop or reject), in {@link SetId} order. */
-    List<String> rules(Map<Integer, List<Integer>> scopes, Collection<SetId> sets) {
+    List<String> rules(Map<Integer, Scope> scopes, Collection<SetId> sets) {
         List<String> rules = new ArrayList<>();
         sets.stream().sorted().forEach(s -> {
-            String ports = s.scope == 0 ? "" : "tcp dport { " + scopes.get(s.scope).stream().map(String::valueOf)
-                    .collect(Collectors.joining(", ")) + " } ";
+            Scope scope = s.scope == 0 ? Scope.EVERY_PORT : scopes.get(s.scope);
             String match = (s.v6 ? "ip6" : "ip") + " saddr " + mask(s) + "@" + s.name();
-            String what = s.allow ? "return" : verdict;
-            String comment = s.scope == 0 ? "all ports" : "ports " + scopes.get(s.scope).stream().map(String::valueOf)
-                    .collect(Collectors.joining(","));
-            rules.add(ports + match + " " + what + " comment \"portcullis " + (s.allow ? "allow" : "ban") + " /"
-                    + s.prefix + " " + comment + "\"");
+            String rest = match + " " + (s.allow ? "return" : verdict) + " comment \"portcullis "
+                    + (s.allow ? "allow" : "ban") + " /" + s.prefix + " " + scope.describe() + "\"";
+            if (scope.ports().isEmpty()) {
+                rules.add(rest);
+            } else if (scope.except()) {
+                rules.add("tcp dport != " + scope.portSet() + " " + rest);
+                rules.add("meta l4proto != tcp " + rest);
+            } else {
+                rules.add("tcp dport " + scope.portSet() + " " + rest);
+            }
         });
         return rules;
     }

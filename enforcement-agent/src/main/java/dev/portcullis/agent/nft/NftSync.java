@@ -60,8 +60,8 @@ public final class NftSync implements LiveSet.Listener, AutoCloseable {
     private final int maxBatch;
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
     private final Map<String, Applied> applied = new HashMap<>();
-    private final Map<List<Integer>, Integer> scopeIds = new HashMap<>();
-    private final Map<Integer, List<Integer>> scopes = new HashMap<>();
+    private final Map<NftScript.Scope, Integer> scopeIds = new HashMap<>();
+    private final Map<Integer, NftScript.Scope> scopes = new HashMap<>();
     private final TreeSet<NftScript.SetId> sets = new TreeSet<>();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong fullSyncs = new AtomicLong();
@@ -83,8 +83,8 @@ public final class NftSync implements LiveSet.Listener, AutoCloseable {
         this.clock = live.clock();
         this.interval = interval;
         this.maxBatch = maxBatch;
-        scopes.put(0, List.of());
-        scopeIds.put(List.of(), 0);
+        scopes.put(0, NftScript.Scope.EVERY_PORT);
+        scopeIds.put(NftScript.Scope.EVERY_PORT, 0);
     }
 
     public synchronized void start() {
@@ -229,8 +229,9 @@ public final class NftSync implements LiveSet.Listener, AutoCloseable {
         if (!d.activeAt(now)) {
             return null;
         }
-        List<Integer> ports = d.ports().stream().distinct().sorted().toList();
-        int scope = scopeIds.computeIfAbsent(ports, p -> {
+        NftScript.Scope wanted = d.ports().isEmpty() ? new NftScript.Scope(d.exceptPorts(), true)
+                : new NftScript.Scope(d.ports(), false);
+        int scope = scopeIds.computeIfAbsent(wanted, p -> {
             int id = scopeIds.size();
             scopes.put(id, p);
             return id;

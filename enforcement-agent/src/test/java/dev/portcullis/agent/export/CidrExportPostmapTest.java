@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static dev.portcullis.agent.TestDecisions.allBut;
 import static dev.portcullis.agent.TestDecisions.allow;
 import static dev.portcullis.agent.TestDecisions.ban;
 import static dev.portcullis.agent.TestDecisions.lift;
@@ -89,10 +90,14 @@ class CidrExportPostmapTest {
         publish(live, ban("192.0.2.8/32", clock.instant().plusSeconds(60)));
         publish(live, ban("192.0.2.9/32", null, 80, 443));   // not the SMTP port: not exported
         publish(live, ban("192.0.2.10/32", null, 25));        // the SMTP port: exported
+        publish(live, allBut("192.0.2.11/32", null, 80));      // every port but the web: exported
+        publish(live, allBut("192.0.2.12/32", null, 25, 80));  // every port but SMTP: not exported
         export.tick();
         assertEquals("REJECT", postmap("192.0.2.8"));
         assertEquals(null, postmap("192.0.2.9"));
         assertEquals("REJECT", postmap("192.0.2.10"));
+        assertEquals("REJECT", postmap("192.0.2.11"));
+        assertEquals(null, postmap("192.0.2.12"));
 
         lift(live, "192.0.2.7/32");
         export.tick();

@@ -124,6 +124,11 @@ public final class Netns implements AutoCloseable {
         for (int p : ports) {
             cmd.add(String.valueOf(p));
         }
+        startListener(cmd);
+    }
+
+    /** Starts {@code cmd} (a server that prints "ready" once listening) and waits for it to be ready. */
+    private void startListener(List<String> cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             listeners.add(p);
@@ -158,6 +163,29 @@ public final class Netns implements AutoCloseable {
             return false;
         }
         throw new IllegalStateException("connect from " + source + " to " + dst + ":" + port + ": " + out);
+    }
+
+    /** Starts a UDP echo server in the server namespace on every IPv4 address, port {@code port}. */
+    public void listenUdp(int port) {
+        String py = "import socket,sys\n"
+                + "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('0.0.0.0',int(sys.argv[1])))\n"
+                + "print('ready',flush=True)\n"
+                + "while True:\n  d,a=s.recvfrom(512); s.sendto(d,a)\n";
+        startListener(List.of("ip", "netns", "exec", server, "python3", "-c", py, String.valueOf(port)));
+    }
+
+    /** Whether a UDP datagram from {@code source} (IPv4) to the server's echo on {@code port} is answered in time. */
+    public boolean udpEchoes(String source, int port, int timeoutMillis) {
+        String py = "import socket,sys\n"
+                + "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(" + (timeoutMillis / 1000.0) + ")\n"
+                + "s.bind((sys.argv[1],0)); s.sendto(b'ping',(sys.argv[2],int(sys.argv[3])))\n"
+                + "try:\n  s.recvfrom(512); print('answered')\n"
+                + "except socket.timeout:\n  print('timeout')\n";
+        String out = sh("ip", "netns", "exec", client, "python3", "-c", py, source, v4(1), String.valueOf(port)).strip();
+        if (!out.equals("answered") && !out.equals("timeout")) {
+            throw new IllegalStateException("UDP from " + source + " to " + v4(1) + ":" + port + ": " + out);
+        }
+        return out.equals("answered");
     }
 
     /** Runs nft in the server namespace with the given arguments; its output. */

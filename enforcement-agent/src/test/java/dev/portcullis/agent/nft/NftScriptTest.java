@@ -25,7 +25,7 @@ class NftScriptTest {
                 List.of(new NftScript.Element("198.51.100.0/24", Duration.ofMillis(1500))));
         sets.put(new NftScript.SetId(false, 0, true, 64), List.of(new NftScript.Element("2001:db8::/64", null)));
         sets.put(new NftScript.SetId(true, 0, false, 32), List.of(new NftScript.Element("192.0.2.9/32", null)));
-        String text = script.full(Map.of(0, List.of(), 1, List.of(25, 587)), sets);
+        String text = script.full(Map.of(0, NftScript.Scope.EVERY_PORT, 1, new NftScript.Scope(List.of(587, 25), false)), sets);
         assertEquals("""
                 table inet portcullis
                 delete table inet portcullis
@@ -50,13 +50,35 @@ class NftScriptTest {
     }
 
     @Test
+    void everyPortButScopeDropsOtherTcpPortsAndEveryOtherProtocol() {
+        NftScript.SetId web = new NftScript.SetId(false, 2, false, 24);
+        NftScript.SetId webAllow = new NftScript.SetId(true, 2, true, 128);
+        String text = script.incremental(Map.of(0, NftScript.Scope.EVERY_PORT, 2,
+                        new NftScript.Scope(List.of(443, 80, 80), true)), List.of(web, webAllow),
+                List.of(new NftScript.SetId(false, 0, false, 32), web, webAllow), Map.of(),
+                Map.of(web, List.of(new NftScript.Element("203.0.113.0/24", null))));
+        assertEquals("""
+                add set inet portcullis ban4_s2_24 { type ipv4_addr; flags timeout; }
+                add set inet portcullis allow6_s2_128 { type ipv6_addr; flags timeout; }
+                flush chain inet portcullis input
+                add rule inet portcullis input tcp dport != { 80, 443 } ip6 saddr @allow6_s2_128 return comment "portcullis allow /128 all ports but 80,443"
+                add rule inet portcullis input meta l4proto != tcp ip6 saddr @allow6_s2_128 return comment "portcullis allow /128 all ports but 80,443"
+                add rule inet portcullis input ip saddr @ban4_32 drop comment "portcullis ban /32 all ports"
+                add rule inet portcullis input tcp dport != { 80, 443 } ip saddr & 255.255.255.0 @ban4_s2_24 drop comment "portcullis ban /24 all ports but 80,443"
+                add rule inet portcullis input meta l4proto != tcp ip saddr & 255.255.255.0 @ban4_s2_24 drop comment "portcullis ban /24 all ports but 80,443"
+                add element inet portcullis ban4_s2_24 { 203.0.113.0 }
+                """, text);
+        assertEquals(NftScript.Scope.EVERY_PORT, new NftScript.Scope(List.of(), true), "nothing excepted: every port");
+    }
+
+    @Test
     void incrementalScriptAddsBeforeDeletingSoADeleteNeverFailsAndChunksLargeBatches() {
         NftScript.SetId ban = new NftScript.SetId(false, 0, false, 32);
         List<NftScript.Element> many = new ArrayList<>();
         for (int i = 0; i < 2500; i++) {
             many.add(new NftScript.Element("10.0." + (i / 256) + "." + (i % 256) + "/32", Duration.ofDays(99_999)));
         }
-        String text = script.incremental(Map.of(0, List.of()), List.of(), List.of(ban),
+        String text = script.incremental(Map.of(0, NftScript.Scope.EVERY_PORT), List.of(), List.of(ban),
                 Map.of(ban, List.of(new NftScript.Element("192.0.2.7/32", null))), Map.of(ban, many));
         List<String> lines = text.lines().toList();
         assertEquals("add element inet portcullis ban4_32 { 192.0.2.7 }", lines.get(0));
@@ -71,7 +93,7 @@ class NftScriptTest {
     void aNewSetRewritesTheChainInTheSameTransaction() {
         NftScript.SetId ban = new NftScript.SetId(false, 0, false, 32);
         NftScript.SetId net = new NftScript.SetId(false, 0, false, 16);
-        String text = script.incremental(Map.of(0, List.of()), List.of(net), List.of(ban, net), Map.of(),
+        String text = script.incremental(Map.of(0, NftScript.Scope.EVERY_PORT), List.of(net), List.of(ban, net), Map.of(),
                 Map.of(net, List.of(new NftScript.Element("10.1.0.0/16", null))));
         assertEquals("""
                 add set inet portcullis ban4_16 { type ipv4_addr; flags timeout; }

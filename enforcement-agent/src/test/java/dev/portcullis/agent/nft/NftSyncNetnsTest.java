@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
 
+import static dev.portcullis.agent.TestDecisions.allBut;
 import static dev.portcullis.agent.TestDecisions.allow;
 import static dev.portcullis.agent.TestDecisions.ban;
 import static dev.portcullis.agent.TestDecisions.lift;
@@ -93,6 +94,25 @@ class NftSyncNetnsTest {
         String table = ns.nft("list", "table", "inet", "portcullis");
         assertTrue(table.contains("tcp dport 25 ip saddr & 255.255.255.0 == @ban4_s1_24 drop"), table);
         assertTrue(table.contains("ip saddr @allow4_32 return"), table);
+    }
+
+    @Test
+    void everyPortButBanLeavesOnlyItsPortsOpenAndDropsOtherProtocols() {
+        ns.listenUdp(5353);
+        startAgent();
+        replay();
+        assertTrue(ns.udpEchoes(ns.v4(2), 5353, 5000), "UDP gets through before the ban");
+        publish(live, allBut(ns.v4Net(), null, HTTP));                // "drop everything but port 80"
+        awaitDropped(ns.v4(2), SMTP);
+        assertTrue(ns.connects(ns.v4(2), HTTP, 5000), "the excepted port stays reachable");
+        assertFalse(ns.udpEchoes(ns.v4(2), 5353, DROP_WAIT_MS), "everything but TCP port 80 is dropped, UDP too");
+        publish(live, ban(ns.v4(3) + "/32", null));                   // a more specific all-ports ban
+        awaitDropped(ns.v4(3), HTTP);
+        assertTrue(ns.connects(ns.v4(2), HTTP, 5000));
+        String table = ns.nft("list", "table", "inet", "portcullis");
+        assertTrue(table.contains("tcp dport != 80 ip saddr & 255.255.255.0 == @ban4_s1_24 drop"), table);
+        assertTrue(table.contains("meta l4proto != tcp ip saddr & 255.255.255.0 == @ban4_s1_24 drop"), table);
+        assertEquals(0, sync.failures(), String.valueOf(sync.lastError()));
     }
 
     @Test

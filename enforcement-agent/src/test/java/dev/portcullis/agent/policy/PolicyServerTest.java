@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static dev.portcullis.agent.TestDecisions.allBut;
 import static dev.portcullis.agent.TestDecisions.allow;
 import static dev.portcullis.agent.TestDecisions.ban;
 import static dev.portcullis.agent.TestDecisions.publish;
@@ -188,6 +189,22 @@ class PolicyServerTest {
             assertEquals("action=DUNNO", c.ask(request("192.0.2.7", "RCPT", "587")));
             assertEquals(BAN_REPLY, c.ask(request("192.0.2.7", "RCPT", null)), "no server_port: port 25");
             assertEquals(BAN_REPLY, c.ask(request("192.0.2.7", "RCPT", "99999")), "nonsense port: port 25");
+        }
+    }
+
+    @Test
+    void everyPortButBanCoversSmtpUnlessSmtpIsExcepted() throws IOException {
+        int port = start();
+        publish(live, allBut("192.0.2.20/32", null, 80, 443));
+        publish(live, allBut("192.0.2.21/32", null, 25));
+        String banned20 = BAN_REPLY.replace("[192.0.2.7]", "[192.0.2.20]");
+        String banned21 = BAN_REPLY.replace("[192.0.2.7]", "[192.0.2.21]");
+        try (PolicyClient c = new PolicyClient(port)) {
+            assertEquals(banned20, c.ask(request("192.0.2.20", "RCPT", "25")));
+            assertEquals(banned20, c.ask(request("192.0.2.20", "RCPT", null)), "no server_port: port 25, covered");
+            assertEquals("action=DUNNO", c.ask(request("192.0.2.20", "RCPT", "80")), "port 80 is excepted");
+            assertEquals("action=DUNNO", c.ask(request("192.0.2.21", "RCPT", null)), "port 25 is excepted");
+            assertEquals(banned21, c.ask(request("192.0.2.21", "RCPT", "587")));
         }
     }
 
