@@ -1,5 +1,7 @@
 package dev.portcullis.ban.api;
 
+import dev.portcullis.api.ApiError;
+
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;

@@ -1,5 +1,7 @@
 package dev.portcullis.ban.api;
 
+import dev.portcullis.api.ApiError;
+
 import dev.portcullis.ban.BanService;
 import dev.portcullis.ban.engine.Jail;
 import dev.portcullis.events.Decision;

@@ -1,5 +1,7 @@
 package dev.portcullis.ban.api;
 
+import dev.portcullis.api.ApiError;
+
 import dev.portcullis.ban.config.Fail2banTime;
 import dev.portcullis.events.Cidr;
 

@@ -1,5 +1,7 @@
 package dev.portcullis.content.api;
 
+import dev.portcullis.api.ApiError;
+
 import dev.portcullis.content.ContentService;
 import dev.portcullis.content.check.Action;
 import dev.portcullis.content.check.Checks;

@@ -1,5 +1,7 @@
 package dev.portcullis.reputation.api;
 
+import dev.portcullis.api.ApiError;
+
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.infinispan.client.hotrod.exceptions.HotRodClientException;

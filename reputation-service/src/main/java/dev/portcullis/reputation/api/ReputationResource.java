@@ -1,5 +1,7 @@
 package dev.portcullis.reputation.api;
 
+import dev.portcullis.api.ApiError;
+
 import dev.portcullis.reputation.Subjects;
 import dev.portcullis.reputation.config.ReputationSettings;
 import dev.portcullis.reputation.counts.Offenders;
