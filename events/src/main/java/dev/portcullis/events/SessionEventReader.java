@@ -21,8 +21,9 @@ import java.util.Map;
  *
  * <p>How it stays exact (it must never read a record differently from the general path): it
  * accepts a strict subset of what Jackson accepts and builds the same values from it. Strings
- * are taken only when every byte is printable ASCII or DEL without a backslash (any escape, control byte or
- * UTF-8 sequence goes to the general path), so the bytes are the characters; {@code null} is
+ * are taken only when every byte is printable ASCII or DEL, or one of JSON's two-character
+ * escapes (a {@code \}{@code u} escape, a control byte or a UTF-8 sequence goes to the general
+ * path), so the bytes are the characters; {@code null} is
  * taken only for a component that may be null ({@link String} components and {@code counts});
  * numbers only as Jackson writes them (an optional minus, no leading zero, no fraction or
  * exponent, in range for the component's type); {@code time} only when
@@ -214,18 +215,56 @@ final class SessionEventReader {
         return counts;
     }
 
-    /** A JSON string of printable ASCII without escapes; anything else is for the general path. */
+    /** A JSON string of printable ASCII; anything else is for the general path. */
     private String requiredString() {
         expect('"');
         int start = pos;
         for (byte c = b[pos]; c != '"'; c = b[++pos]) {
-            if (c < 0x20 || c == '\\') { // a negative byte is UTF-8 beyond ASCII
+            if (c == '\\') {
+                return escaped(start);
+            }
+            if (c < 0x20) { // a negative byte is UTF-8 beyond ASCII
                 throw MISMATCH;
             }
         }
         String s = new String(b, start, pos - start, StandardCharsets.ISO_8859_1);
         pos++;
         return s;
+    }
+
+    /**
+     * The rest of a string with escapes, from {@code start} (just after its opening quote):
+     * JSON's two-character escapes ({@code \\ \" \/ \b \f \n \r \t}), which the edge's
+     * producer writes for the control bytes and backslashes a client sent (as {@code \\x16}
+     * text); a {@code \}{@code u} escape goes to the general path.
+     */
+    private String escaped(int start) {
+        StringBuilder out = new StringBuilder(pos - start + 16);
+        for (int i = start; i < pos; i++) {
+            out.append((char) b[i]);
+        }
+        for (byte c = b[pos]; c != '"'; c = b[++pos]) {
+            if (c < 0x20) {
+                throw MISMATCH;
+            }
+            if (c != '\\') {
+                out.append((char) c);
+                continue;
+            }
+            out.append(switch (b[++pos]) {
+                case '"' -> '"';
+                case '\\' -> '\\';
+                case '/' -> '/';
+                case 'b' -> '\b';
+                case 'f' -> '\f';
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                case 't' -> '\t';
+                default -> throw MISMATCH;
+            });
+        }
+        pos++;
+        return out.toString();
     }
 
     /** An integer as Jackson writes one: optional minus, then 0 or a digit 1-9 and at most {@code maxDigits} digits. */

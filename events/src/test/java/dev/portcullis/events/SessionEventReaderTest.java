@@ -42,6 +42,8 @@ class SessionEventReaderTest {
                 new SessionEvent.Reject(m, "RCPT", 550, "5.1.1", "reject_unlisted_recipient",
                         "<x@example.com>: Recipient address rejected: User unknown", null, "x@example.com"),
                 new SessionEvent.Error(m, "BOGUS", 500, "5.5.2", "Error: command not recognized", 3),
+                // what the edge writes for the bytes of a TLS hello sent in clear, and other escapes
+                new SessionEvent.Error(m, "\\x16\\x03\\x01", 502, "5.5.2", "a \"quoted\" /\b\f\n\r\t \\", 1),
                 new SessionEvent.Tarpit(m, 1000, 11),
                 new SessionEvent.Limit(m, "smtpd_client_connection_rate_limit", 31, 30),
                 new SessionEvent.Disconnect(m, "quit", 1500, 2, 1, counts),
@@ -59,12 +61,7 @@ class SessionEventReaderTest {
                 new EventMeta(1, "", Instant.parse("2026-12-01T00:00:00.1Z"), "edge \"quoted\"", "s", "::1"))) {
             for (SessionEvent event : everyKind(m)) {
                 byte[] bytes = EventCodec.encode(event);
-                SessionEvent fast = SessionEventReader.read(bytes);
-                if (m.edgeId().contains("\"")) {
-                    assertNull(fast, "an escape goes to the general path");
-                } else {
-                    assertEquals(event, fast, new String(bytes, StandardCharsets.UTF_8));
-                }
+                assertEquals(event, SessionEventReader.read(bytes), new String(bytes, StandardCharsets.UTF_8));
                 assertEquals(general(bytes), EventCodec.decode(bytes));
             }
         }
