@@ -36,7 +36,17 @@ public final class EventCodec {
         return VersionedJson.encode(event);
     }
 
+    /**
+     * Reads one event. Records exactly in the shape {@link #encode} writes take a single-pass
+     * reader ({@link SessionEventReader}); anything else - another key order, whitespace,
+     * escapes, an older schema, a malformed record - the general Jackson path, which alone
+     * decides what is unreadable. Both give the same event for the same bytes.
+     */
     public static SessionEvent decode(byte[] bytes) throws UnreadableEventException {
+        SessionEvent fast = SessionEventReader.read(bytes);
+        if (fast != null) {
+            return fast;
+        }
         return VersionedJson.decode(bytes, "/meta/schema", SessionEvent.SCHEMA, SessionEvent.class);
     }
 

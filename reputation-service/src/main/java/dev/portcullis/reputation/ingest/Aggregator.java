@@ -63,10 +63,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code putAll}.</li>
  * </ol>
  * The write is not waited for: the next batch is applied while the grid stores the last one,
- * and writes stay in order (see {@link #write}). A batch is acknowledged only when its own
- * write is done, so Kafka offsets never get ahead of the grid. Meanwhile the next batch is
- * taken and decoded: at most one batch decoding, one waiting, one being applied and one
- * being written ({@link #submit}), which bounds memory and keeps the consumer's backpressure.
+ * its write chained behind, and writes stay in order (see {@link #write}). A batch is
+ * acknowledged only when its own write is done, so Kafka offsets never get ahead of the grid.
+ * Meanwhile the next batch is taken and decoded: at most one batch decoding, one waiting or
+ * being applied and two being written ({@link #submit}), which bounds memory and keeps the
+ * consumer's backpressure.
  *
  * <p>Ownership: events are keyed by client IP, so every event of one IP comes from one
  * partition, and the consumer group gives each partition to one instance. The states held
@@ -106,8 +107,12 @@ public class Aggregator {
     private int decodeParts;
     /** Below this a batch is decoded in one piece: handing parts over would cost more than it saves. */
     private static final int MIN_PART = 200;
-    /** Completes when the last batch submitted is in the grid; only {@link #submit} moves it (one caller at a time). */
+    /**
+     * The last two batches submitted, newest first: each completes when that batch is in the grid.
+     * Only {@link #submit} moves them (one caller at a time).
+     */
     private volatile CompletableFuture<Void> lastWritten = CompletableFuture.completedFuture(null);
+    private volatile CompletableFuture<Void> writtenBeforeLast = CompletableFuture.completedFuture(null);
     private EventCounting counting;
     private VerdictRules rules;
     private Cache<String, ClientState> states;
@@ -189,7 +194,8 @@ public class Aggregator {
     /** Decodes a batch, then processes it on the aggregator thread. Call for one batch at a time, in order. */
     public Submission submit(List<ConsumerRecord<String, byte[]>> records) {
         CompletableFuture<Void> written = new CompletableFuture<>();
-        CompletableFuture<Void> previous = lastWritten;
+        CompletableFuture<Void> gate = writtenBeforeLast; // batch N may be taken while N-1 and N-2 are applied or written
+        writtenBeforeLast = lastWritten;
         lastWritten = written;
         CompletableFuture<Void> queued;
         try {
@@ -211,7 +217,7 @@ public class Aggregator {
                 written.completeExceptionally(e); // not decoded or not queued (shutting down): never acknowledged
             }
         });
-        return new Submission(queued.thenCombine(previous, (a, b) -> null), written);
+        return new Submission(queued.thenCombine(gate, (a, b) -> null), written);
     }
 
     /** Runs {@code task} on the aggregator thread after every batch submitted so far. */
@@ -290,9 +296,35 @@ public class Aggregator {
         }
     }
 
-    /** A client address resolved once per batch: what {@link Subjects#client} says and whether it is exempt. */
-    private record Resolved(Subjects.Client client, boolean exempt) {
+    /**
+     * A client address resolved once per batch part: what {@link Subjects#client} says, whether it
+     * is exempt, and its grid keys, so an address seen many times in a batch costs one lookup,
+     * not a parse and two string concatenations per event. The shard key is kept for the
+     * partition it was made for (records are keyed by client IP, so it is nearly always the
+     * same one; a different partition gets its own key).
+     */
+    private static final class Resolved {
         static final Resolved NOT_AN_ADDRESS = new Resolved(null, false);
+
+        final Subjects.Client client;
+        final boolean exempt;
+        final String ipKey;
+        private int shardPartition = -1;
+        private String shardKey;
+
+        Resolved(Subjects.Client client, boolean exempt) {
+            this.client = client;
+            this.exempt = exempt;
+            this.ipKey = client == null ? null : Subjects.ipKey(client.ip());
+        }
+
+        String shardKey(int partition) {
+            if (partition != shardPartition) {
+                shardKey = Subjects.shardKey(client.network(), partition);
+                shardPartition = partition;
+            }
+            return shardKey;
+        }
     }
 
     /**
@@ -457,8 +489,8 @@ public class Aggregator {
         }
         String text = resolved.client.ip();
         String network = resolved.client.network();
-        return new Item(event, record.partition(), record.offset(), text, Subjects.ipKey(text), network,
-                Subjects.shardKey(network, record.partition()), time, resolved.exempt);
+        return new Item(event, record.partition(), record.offset(), text, resolved.ipKey, network,
+                resolved.shardKey(record.partition()), time, resolved.exempt);
     }
 
     private void unreadable(ConsumerRecord<String, byte[]> record, String why) {
@@ -527,7 +559,7 @@ public class Aggregator {
      */
     private void sweepSafely() {
         try {
-            drain(); // a write that failed while no batch came is retried here
+            drainIfDone(); // a write that failed while no batch came is retried here; one in flight is not waited for
             sweep();
             rankOffenders();
         } catch (RuntimeException e) {
@@ -583,53 +615,93 @@ public class Aggregator {
             ranked.put(partition, keep);
             lists.put(Subjects.topKey(partition), Offenders.encode(top));
         }
-        try {
-            store.putAll(lists, lifespan());
-            rankedChanged.clear();
-        } catch (StoreUnavailableException e) {
-            LOG.debugf("offender lists not stored: %s", e.getMessage());
-        }
+        // Not waited for (a grid round trip here would hold up the next batch's verdicts); if it
+        // fails, the partitions are ranked and stored again at the next sweep.
+        Set<Integer> stored = Set.copyOf(rankedChanged);
+        rankedChanged.clear();
+        store.putAllAsync(lists, lifespan()).whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.debugf("offender lists not stored: %s", e.getMessage());
+                try {
+                    thread.execute(() -> rankedChanged.addAll(stored));
+                } catch (RejectedExecutionException stopping) {
+                    // shutting down: the lists are rebuilt from the states after the next start
+                }
+            }
+        });
     }
 
     // ------------------------------------------------------------------ grid
 
     /**
-     * The write in flight (aggregator thread only): what it writes, the grid's answer, and the
-     * batch it acknowledges (null for a sweep's write).
+     * The writes in flight (aggregator thread only): every value they write, newest per key; the
+     * grid's answer to the last of them, which is chained behind the ones before; and the batches
+     * they acknowledge (none for a sweep's write).
      */
-    private record Pending(Map<String, byte[]> values, CompletableFuture<Void> put, CompletableFuture<Void> written) {
+    private record Pending(Map<String, byte[]> values, CompletableFuture<Void> put,
+                           List<CompletableFuture<Void>> written) {
     }
 
     private Pending pending;
 
     /**
-     * Starts writing {@code dirty} and returns: the next batch is applied while the grid
-     * stores this one. How the guarantees hold: at most one write is in flight and the next
-     * one starts only after it succeeded ({@link #drain}), so writes reach the grid in order;
-     * a batch is acknowledged when its own write completed; states are encoded before the
-     * write starts, so later changes cannot leak into it; and a state read back from the
-     * grid while a write is in flight (one evicted from memory meanwhile) is taken from that
-     * write instead ({@link #newest}).
+     * Starts writing {@code dirty} and returns at once: the next batch is applied while the grid
+     * stores this one. How the guarantees hold: a write starts only after the one before it
+     * succeeded - chained behind it when it is still in flight, so the aggregator never waits
+     * for the grid here and verdicts of the next batch are not held up by this one's write -
+     * so writes reach the grid in order; a batch is acknowledged when its own write completed;
+     * states are encoded before the write starts, so later changes cannot leak into it; and a
+     * state read back from the grid while writes are in flight (one evicted from memory
+     * meanwhile) is taken from them instead ({@link #newest}). When a write failed, the next
+     * call waits for the grid and writes everything not yet stored again ({@link #drain}).
+     * The chain stays short: {@link #submit} takes batch N only when N-2 is in the grid.
      */
     private void write(Map<String, ClientState> dirty, CompletableFuture<Void> written) {
         Map<String, byte[]> encoded = new HashMap<>(dirty.size() * 2);
         dirty.forEach((k, s) -> encoded.put(k, codec.encode(s)));
-        drain();
-        if (encoded.isEmpty()) {
-            if (written != null) {
-                written.complete(null);
+        drainIfDone();
+        Pending before = pending;
+        if (before == null) {
+            if (encoded.isEmpty()) {
+                if (written != null) {
+                    written.complete(null);
+                }
+                return;
             }
+            pending = new Pending(encoded, acknowledging(store.putAllAsync(encoded, lifespan()), written),
+                    written == null ? List.of() : List.of(written));
             return;
         }
-        CompletableFuture<Void> put = store.putAllAsync(encoded, lifespan());
+        Map<String, byte[]> values = before.values;
+        CompletableFuture<Void> put = before.put;
+        if (!encoded.isEmpty()) {
+            values = new HashMap<>(before.values);
+            values.putAll(encoded);
+            put = before.put.thenCompose(v -> store.putAllAsync(encoded, lifespan()));
+        }
+        List<CompletableFuture<Void>> batches = new java.util.ArrayList<>(before.written);
+        if (written != null) {
+            batches.add(written);
+        }
+        pending = new Pending(values, acknowledging(put, written), batches);
+    }
+
+    private static CompletableFuture<Void> acknowledging(CompletableFuture<Void> put, CompletableFuture<Void> written) {
         if (written != null) {
             put.thenRun(() -> written.complete(null));
         }
-        pending = new Pending(encoded, put, written);
+        return put;
+    }
+
+    /** Settles the writes in flight if the grid has answered: nothing to wait for, or a failure written again here. */
+    private void drainIfDone() {
+        if (pending != null && pending.put.isDone()) {
+            drain();
+        }
     }
 
     /**
-     * Waits for the write in flight; if it failed, writes the same bytes again with backoff
+     * Waits for the writes in flight; if one failed, writes all their values again with backoff
      * (the aggregator, and so the consumer, waits meanwhile, as when any grid call fails).
      */
     private void drain() {
@@ -647,15 +719,12 @@ public class Aggregator {
                     return null;
                 });
             } catch (RuntimeException stopped) {
-                if (p.written != null) {
-                    p.written.completeExceptionally(stopped); // never acknowledged: replayed at the next start
-                }
+                // never acknowledged: replayed at the next start
+                p.written.forEach(w -> w.completeExceptionally(stopped));
                 throw stopped;
             }
         }
-        if (p.written != null) {
-            p.written.complete(null);
-        }
+        p.written.forEach(w -> w.complete(null));
     }
 
     /** A state as this instance last wrote it: from the write in flight if it is there, else as read. */

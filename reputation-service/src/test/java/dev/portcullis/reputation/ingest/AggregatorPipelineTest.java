@@ -148,20 +148,28 @@ class AggregatorPipelineTest {
 
         // the second batch is decoded (its unreadable record counted) and applied while the first one's write is held
         await().atMost(Duration.ofSeconds(WAIT)).until(() -> aggregator.unreadable() == 1 && aggregator.applied() == 5);
+        second.accepted().toCompletableFuture().get(WAIT, TimeUnit.SECONDS); // a third may come: two writes in flight
+        Aggregator.Submission third = aggregator.submit(List.of(connect("198.51.100.1", 6, NOW),
+                connect("198.51.100.1", 7, NOW)));
+        // the aggregator does not wait for the grid: the third batch is applied behind both held writes
+        await().atMost(Duration.ofSeconds(WAIT)).until(() -> aggregator.applied() == 7);
         assertFalse(first.written().toCompletableFuture().isDone(), "acknowledged before its write");
         assertFalse(second.written().toCompletableFuture().isDone());
-        assertFalse(second.accepted().toCompletableFuture().isDone(), "a third batch must wait for the first write");
-        assertEquals(0, store.clientWrites.size());
+        assertFalse(third.written().toCompletableFuture().isDone());
+        assertFalse(third.accepted().toCompletableFuture().isDone(), "a fourth batch must wait for the first write");
+        assertEquals(0, store.clientWrites.size(), "the second write starts only after the first");
 
         store.gate.countDown();
-        second.written().toCompletableFuture().get(WAIT, TimeUnit.SECONDS);
+        third.written().toCompletableFuture().get(WAIT, TimeUnit.SECONDS);
         assertTrue(first.written().toCompletableFuture().isDone());
-        second.accepted().toCompletableFuture().get(WAIT, TimeUnit.SECONDS);
+        assertTrue(second.written().toCompletableFuture().isDone());
+        third.accepted().toCompletableFuture().get(WAIT, TimeUnit.SECONDS);
 
-        assertEquals(2, store.clientWrites.size(), "one write per batch");
+        assertEquals(3, store.clientWrites.size(), "one write per batch");
         assertEquals(3, connections(store.clientWrites.get(0), "198.51.100.1"), "the first write holds the first batch");
         assertEquals(5, connections(store.clientWrites.get(1), "198.51.100.1"), "the second adds to it, in order");
-        assertEquals(5, aggregator.applied());
+        assertEquals(7, connections(store.clientWrites.get(2), "198.51.100.1"), "and the third");
+        assertEquals(7, aggregator.applied());
         assertEquals(0, aggregator.duplicates());
     }
 
