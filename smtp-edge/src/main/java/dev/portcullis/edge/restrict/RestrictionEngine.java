@@ -57,15 +57,18 @@ public final class RestrictionEngine {
     private final Destinations destinations;
     private final RecipientMaps recipientMaps;
     private final TableRegistry tables;
+    private final java.time.Duration reloadInterval;
 
     private RestrictionEngine(Map<Stage, RestrictionList> lists, boolean delayReject, ReplyCodes codes,
-                              Destinations destinations, RecipientMaps recipientMaps, TableRegistry tables) {
+                              Destinations destinations, RecipientMaps recipientMaps, TableRegistry tables,
+                              java.time.Duration reloadInterval) {
         this.lists = lists;
         this.delayReject = delayReject;
         this.codes = codes;
         this.destinations = destinations;
         this.recipientMaps = recipientMaps;
         this.tables = tables;
+        this.reloadInterval = reloadInterval;
     }
 
     /**
@@ -113,7 +116,12 @@ public final class RestrictionEngine {
         }
         boolean delay = !p.has("smtpd_delay_reject") || p.string("smtpd_delay_reject").isEmpty()
                 || p.bool("smtpd_delay_reject");
-        return new RestrictionEngine(lists, delay, codes, destinations, recipientMaps, tables);
+        String reload = "portcullis_table_reload_interval";
+        java.time.Duration interval = p.has(reload) ? p.time(reload) : java.time.Duration.ofSeconds(5);
+        if (interval.isNegative()) {
+            throw p.invalid(reload, "must not be negative (0 turns reloading off)");
+        }
+        return new RestrictionEngine(lists, delay, codes, destinations, recipientMaps, tables, interval);
     }
 
     /**
@@ -125,6 +133,14 @@ public final class RestrictionEngine {
      */
     public int reloadTables(java.util.function.Consumer<String> log) {
         return tables.reload(log);
+    }
+
+    /**
+     * {@code portcullis_table_reload_interval} (not Postfix; default 5s, 0 = never): how often
+     * the table files are checked for changes.
+     */
+    public java.time.Duration reloadInterval() {
+        return reloadInterval;
     }
 
     /** How many tables the restrictions and recipient maps use. */
