@@ -41,6 +41,11 @@ class RestrictionEngineTest {
         public void warning(String text) {
             notes.add("warning: " + text);
         }
+
+        @Override
+        public void honour(EnvelopeAction action) {
+            notes.add("envelope: " + action.kind() + " " + action.value() + " by " + action.check());
+        }
     };
 
     @BeforeEach
@@ -110,9 +115,12 @@ class RestrictionEngineTest {
         assertTrue(notes.contains("warning: unknown smtpd restriction: \"FROBNICATE\""), notes.toString());
         // 421 ends the session
         assertInstanceOf(Outcome.Disconnect.class, e.rcpt(rcpt(addr("203.0.113.6"), null, "a", "u@ours.example"), sink));
-        // DISCARD is not honoured: logged, warned, DUNNO
-        assertEquals(Outcome.DUNNO, e.rcpt(rcpt(addr("203.0.113.7"), null, "a", "u@ours.example"), sink));
-        assertTrue(notes.stream().anyMatch(n -> n.contains("DISCARD is not honoured")), notes.toString());
+        // DISCARD permits the client list, is logged as Postfix logs it, and goes to the session
+        assertTrue(!(e.rcpt(rcpt(addr("203.0.113.7"), null, "a", "u@ours.example"), sink) instanceof Outcome.Refusal));
+        assertTrue(notes.contains("discard: <unknown[203.0.113.7]>: Client host triggers DISCARD action"),
+                notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("envelope: DISCARD  by check_client_access")),
+                notes.toString());
         // OK ends only the client list: the relay list still refuses a foreign recipient
         assertEquals(554, reply(e.rcpt(rcpt(addr("203.0.113.8"), null, "a", "v@elsewhere.example"), sink)).code());
     }

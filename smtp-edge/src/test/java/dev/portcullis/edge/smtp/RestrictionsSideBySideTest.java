@@ -132,6 +132,15 @@ class RestrictionsSideBySideTest {
                 nobody2@ours.example strict
                 vip@ours.example lenient
                 """);
+        write("actions", """
+                drop@ours.example DISCARD
+                dropmsg@ours.example DISCARD spam trap hit
+                redir@ours.example REDIRECT alice@ours.example
+                badredir@ours.example REDIRECT nowhere
+                tagged@ours.example PREPEND X-Tagged: yes
+                badtag@ours.example PREPEND not a header
+                copy@ours.example BCC audit@ours.example
+                """);
         sink = new SmtpSink().start();
     }
 
@@ -520,6 +529,30 @@ class RestrictionsSideBySideTest {
         compare(recipientCodes(), "127.0.28.5", "EHLO good.example", "MAIL FROM:<a@b.example>",
                 "RCPT TO:<nobody@ours.example>", "RCPT TO:<dave@relay.example>", "RCPT TO:<alice@ours.example>",
                 "RCPT TO:<carol@relay.example>", "RCPT TO:<y@elsewhere.example>", "QUIT");
+    }
+
+    // ---------------------------------------------------------------- DISCARD, REDIRECT, PREPEND, BCC
+
+    private static Pair actions() throws Exception {
+        Map<String, String> cf = common();
+        cf.put("smtpd_recipient_restrictions", "check_recipient_access texthash:" + dir.resolve("actions")
+                + ", reject_non_fqdn_recipient");
+        return pair("actions", cf);
+    }
+
+    @Test
+    void discardPermitsTheRecipientAndClaimsDelivery() throws Exception {
+        compare(actions(), "127.0.29.1", "EHLO good.example", "MAIL FROM:<a@b.example>", "RCPT TO:<x@ours.example>",
+                "RCPT TO:<drop@ours.example>", "RCPT TO:<y@elsewhere.example>", "RCPT TO:<r@nofqdn>",
+                "RCPT TO:<dropmsg@ours.example>", "DATA", MESSAGE, "QUIT");
+    }
+
+    @Test
+    void redirectPrependAndBccLeaveTheRepliesAlone() throws Exception {
+        compare(actions(), "127.0.29.2", "EHLO good.example", "MAIL FROM:<a@b.example>",
+                "RCPT TO:<redir@ours.example>", "RCPT TO:<badredir@ours.example>", "RCPT TO:<tagged@ours.example>",
+                "RCPT TO:<badtag@ours.example>", "RCPT TO:<copy@ours.example>", "RCPT TO:<y@elsewhere.example>",
+                "DATA", MESSAGE, "QUIT");
     }
 
     // ---------------------------------------------------------------- smtpd_delay_reject = no

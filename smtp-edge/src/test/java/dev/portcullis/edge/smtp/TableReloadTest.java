@@ -1,14 +1,8 @@
 package dev.portcullis.edge.smtp;
 
-import dev.portcullis.edge.cluster.ClusterVerdicts;
-import dev.portcullis.edge.config.EdgeSettings;
-import dev.portcullis.edge.config.EdgeSettingsLoader;
-import dev.portcullis.edge.log.MailLog;
 import dev.portcullis.events.SessionEvent;
-import dev.portcullis.postfix.MainCf;
 import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
-import io.vertx.core.Vertx;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -20,11 +14,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,11 +33,8 @@ class TableReloadTest {
 
     @TempDir
     Path dir;
-    private final List<SessionEvent> events = new CopyOnWriteArrayList<>();
     private SmtpSink sink;
-    private Vertx vertx;
-    private SmtpServer edge;
-    private MailLog log;
+    private HandBuiltEdge edge;
     private Path logFile;
     private int generation;
 
@@ -70,26 +58,14 @@ class TableReloadTest {
                 "portcullis_table_reload_interval = 1s",
                 "local_recipient_maps = texthash:" + dir.resolve("local"),
                 "smtpd_client_restrictions = check_client_access texthash:" + dir.resolve("client"));
-        EdgeSettings settings = EdgeSettingsLoader.from(MainCf.parse(cf, "reload.cf").parameters(),
-                "127.0.0.1:" + sink.port(), "reload");
-        vertx = Vertx.vertx();
         logFile = dir.resolve("maillog");
-        log = new MailLog(logFile, "postfix", "edge.portcullis.test", Clock.systemUTC());
-        edge = new SmtpServer(HandBuiltServices.build(vertx, settings, new ClusterVerdicts(Clock.systemUTC(), 100),
-                HandBuiltServices.noBans(), events::add, log, Duration.ofSeconds(10)), "127.0.0.1", 0);
-        edge.start(1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        edge = new HandBuiltEdge(cf, "127.0.0.1:" + sink.port(), logFile);
     }
 
     @AfterEach
     void stop() throws Exception {
         if (edge != null) {
-            edge.stop(Duration.ofSeconds(1));
-        }
-        if (log != null) {
-            log.close();
-        }
-        if (vertx != null) {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            edge.close();
         }
         if (sink != null) {
             sink.close();
@@ -134,7 +110,7 @@ class TableReloadTest {
             assertTrue(rcpt(held, "alice@ours.example").startsWith("250"));
 
             // The unknown user is on the bus as the jail's 550 5.1.1, with the check that fired.
-            SessionEvent.Reject unknown = events.stream().filter(SessionEvent.Reject.class::isInstance)
+            SessionEvent.Reject unknown = edge.events().stream().filter(SessionEvent.Reject.class::isInstance)
                     .map(SessionEvent.Reject.class::cast).findFirst().orElseThrow();
             assertEquals(550, unknown.code());
             assertEquals("5.1.1", unknown.enhancedCode());
