@@ -139,7 +139,10 @@ final class AccessCheck implements Restriction {
                 ev.notes.honour(new EnvelopeAction(EnvelopeAction.Kind.DISCARD, text, name));
                 return new Outcome.Permit(name);
             case "REDIRECT", "BCC": {
-                if (text.indexOf('@') < 0) {
+                // One address, nothing that could add ESMTP parameters or a second command when
+                // sent as RCPT TO:<target> (a regexp $1 may carry client text into it).
+                if (text.indexOf('@') < 0
+                        || !text.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '<' && c != '>')) {
                     ev.notes.warning("access table " + table.name() + " entry \"" + Untrusted.printable(value, 100)
                             + "\" requires user@domain target");
                     return Outcome.DUNNO;

@@ -136,6 +136,19 @@ class RestrictionEngineTest {
     }
 
     @Test
+    void redirectTargetsThatCouldSmuggleRcptParametersAreRefused() throws Exception {
+        Files.writeString(dir.resolve("redir.pcre"), "/^redir-(.*)@ours\\.example$/ REDIRECT $1@ours.example\n");
+        RestrictionEngine e = engine("smtpd_recipient_restrictions = check_recipient_access pcre:DIR/redir.pcre");
+        e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "redir-bob@ours.example"), sink);
+        assertTrue(notes.contains("envelope: REDIRECT bob@ours.example by check_recipient_access pcre:" + dir
+                + "/redir.pcre"), notes.toString());
+        notes.clear();
+        e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "redir-x> NOTIFY=NEVER <y@ours.example"), sink);
+        assertTrue(notes.stream().noneMatch(n -> n.startsWith("envelope:")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.contains("requires user@domain target")), notes.toString());
+    }
+
+    @Test
     void postfixDefaultRelayRestrictions() {
         RestrictionEngine e = engine();
         assertEquals(Outcome.DUNNO, e.rcpt(rcpt(OUTSIDER, "h.example", "a@b.example", "u@ours.example"), sink));
