@@ -525,6 +525,18 @@ class RestrictionsSideBySideTest {
     }
 
     @Test
+    void unlistedSenderAtMailWithoutDelayedRejects() throws Exception {
+        Map<String, String> cf = common();
+        cf.put("smtpd_delay_reject", "no");
+        cf.put("smtpd_client_restrictions", "");
+        cf.put("local_recipient_maps", "texthash:" + dir.resolve("local"));
+        cf.put("smtpd_reject_unlisted_sender", "yes");
+        Pair p = pair("rcptmaps-immediate", cf);
+        compare(p, "127.0.28.6", "EHLO good.example", "MAIL FROM:<nobody@ours.example>", "MAIL FROM:<alice@ours.example>",
+                "RCPT TO:<nobody@ours.example>", "RCPT TO:<alice@ours.example>", "QUIT");
+    }
+
+    @Test
     void recipientMapCodesTextAndExplicitCheck() throws Exception {
         compare(recipientCodes(), "127.0.28.5", "EHLO good.example", "MAIL FROM:<a@b.example>",
                 "RCPT TO:<nobody@ours.example>", "RCPT TO:<dave@relay.example>", "RCPT TO:<alice@ours.example>",
