@@ -21,8 +21,11 @@ import java.util.Optional;
  */
 public final class ReloadingTable implements LookupTable {
 
-    /** A table and the file state it was read from; {@code readAt}: when (wall clock, ms). */
-    private record Loaded(LookupTable table, long mtime, long size, String sha256, long readAt) {
+    /**
+     * A table and the file state it was read from; {@code readAt}: when (wall clock, ms);
+     * {@code fileKey}: the identity (device and inode) of the file the path led to.
+     */
+    private record Loaded(LookupTable table, long mtime, long size, String sha256, long readAt, Object fileKey) {
     }
 
     /**
@@ -50,13 +53,14 @@ public final class ReloadingTable implements LookupTable {
 
     private Loaded load() {
         if (file == null) {
-            return new Loaded(Tables.open(typeAndName, mode), 0, 0, "", 0);
+            return new Loaded(Tables.open(typeAndName, mode), 0, 0, "", 0, null);
         }
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
             String text = Tables.read(Tables.Spec.of(typeAndName));
             LookupTable t = Tables.parse(typeAndName, text, mode);
-            return new Loaded(t, a.lastModifiedTime().toMillis(), a.size(), sha256(text), System.currentTimeMillis());
+            return new Loaded(t, a.lastModifiedTime().toMillis(), a.size(), sha256(text), System.currentTimeMillis(),
+                    a.fileKey());
         } catch (IOException e) {
             throw new TableException("open " + file + ": " + e.getMessage(), e);
         }
@@ -75,18 +79,22 @@ public final class ReloadingTable implements LookupTable {
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
             long mtime = a.lastModifiedTime().toMillis();
-            if (mtime == old.mtime() && a.size() == old.size() && old.readAt() - mtime > RACY_MILLIS) {
+            // The path is followed through symlinks: a Kubernetes ConfigMap update swaps the
+            // "..data" link to a new directory at once, so the file is another inode (whatever
+            // its time and size), and is read whole from there.
+            if (mtime == old.mtime() && a.size() == old.size() && old.readAt() - mtime > RACY_MILLIS
+                    && java.util.Objects.equals(a.fileKey(), old.fileKey())) {
                 return false;
             }
             long readAt = System.currentTimeMillis();
             String text = Tables.read(Tables.Spec.of(typeAndName));
             String hash = sha256(text);
             if (hash.equals(old.sha256())) {
-                current = new Loaded(old.table(), mtime, a.size(), hash, readAt);
+                current = new Loaded(old.table(), mtime, a.size(), hash, readAt, a.fileKey());
                 return false;
             }
             LookupTable t = Tables.parse(typeAndName, text, mode);
-            current = new Loaded(t, mtime, a.size(), hash, readAt);
+            current = new Loaded(t, mtime, a.size(), hash, readAt, a.fileKey());
             lastError = null;
             reloads++;
             return true;

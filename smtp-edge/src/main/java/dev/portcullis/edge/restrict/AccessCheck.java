@@ -1,6 +1,7 @@
 package dev.portcullis.edge.restrict;
 
 import dev.portcullis.edge.protocol.SmtpReply;
+import dev.portcullis.edge.protocol.Untrusted;
 import dev.portcullis.postfix.table.AccessSearch;
 import dev.portcullis.postfix.table.LookupTable;
 import dev.portcullis.postfix.table.TableException;
@@ -21,10 +22,12 @@ import java.util.function.Function;
  * {@code 4NN [dsn] text} and {@code 5NN [dsn] text} that code (421 and 521 also end the
  * session); {@code DEFER_IF_REJECT} and {@code DEFER_IF_PERMIT} arm the deferral for later;
  * {@code DUNNO} goes on; {@code WARN text} and {@code INFO text} log and go on; a restriction
- * name (one that needs no table) is evaluated in place. HOLD, DISCARD, FILTER, REDIRECT,
- * PREPEND and BCC are accepted but NOT honoured by the edge (it keeps no queue and has no
- * cleanup(8)): each is logged as Postfix logs it plus a warning, and the search goes on as
- * DUNNO. Anything else is answered as Postfix answers it, "451 4.3.5 Server configuration
+ * name (one that needs no table) is evaluated in place. DISCARD (permits the list and drops
+ * the message), PREPEND, REDIRECT and BCC are logged and checked as Postfix does them and
+ * handed to the session as an {@link EnvelopeAction}, which carries them out while it proxies
+ * the transaction. HOLD and FILTER are logged as Postfix logs them plus a warning, and the
+ * search goes on as DUNNO: HOLD needs a queue and FILTER a transport, and the edge has neither.
+ * Anything else is answered as Postfix answers it, "451 4.3.5 Server configuration
  * error", with Postfix's warning. A table that fails the lookup gives
  * "451 4.3.0 &lt;name&gt;: class rejected: Temporary lookup failure".
  */
@@ -129,11 +132,34 @@ final class AccessCheck implements Restriction {
             case "INFO":
                 ev.notes.action("info", text);
                 return Outcome.DUNNO;
-            case "HOLD", "DISCARD", "FILTER", "REDIRECT", "PREPEND", "BCC":
+            case "DISCARD":
+                // As Postfix: logged, the message is marked for dropping, and the list is permitted.
+                ev.notes.action("discard", "<" + replyName + ">: " + replyClass + " "
+                        + (text.isEmpty() ? "triggers DISCARD action" : text));
+                ev.notes.honour(new EnvelopeAction(EnvelopeAction.Kind.DISCARD, text, name));
+                return new Outcome.Permit(name);
+            case "REDIRECT", "BCC": {
+                // One address, nothing that could add ESMTP parameters or a second command when
+                // sent as RCPT TO:<target> (a regexp $1 may carry client text into it).
+                if (text.indexOf('@') < 0
+                        || !text.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '<' && c != '>')) {
+                    ev.notes.warning("access table " + table.name() + " entry \"" + Untrusted.printable(value, 100)
+                            + "\" requires user@domain target");
+                    return Outcome.DUNNO;
+                }
+                String target = Untrusted.printable(text, 320);
+                ev.notes.action(cmd.toLowerCase(Locale.ROOT), "<" + replyName + ">: " + replyClass + " triggers "
+                        + cmd + " " + target);
+                ev.notes.honour(new EnvelopeAction(EnvelopeAction.Kind.valueOf(cmd), target, name));
+                return Outcome.DUNNO;
+            }
+            case "PREPEND":
+                return prepend(ev, value, text);
+            case "HOLD", "FILTER":
                 ev.notes.action(cmd.toLowerCase(Locale.ROOT), "<" + replyName + ">: " + replyClass + " triggers " + cmd
                         + " action" + (text.isEmpty() ? "" : " " + text));
-                ev.notes.warning(name + ": action " + cmd + " is not honoured by this edge (no queue, no cleanup); "
-                        + "evaluation continues as DUNNO");
+                ev.notes.warning(name + ": action " + cmd + " is not honoured by this edge (HOLD needs a queue, FILTER "
+                        + "a transport; the edge has neither); evaluation continues as DUNNO");
                 return Outcome.DUNNO;
             default:
                 break;
@@ -152,6 +178,47 @@ final class AccessCheck implements Restriction {
         ev.notes.warning("unknown smtpd restriction: \"" + dev.portcullis.edge.protocol.Untrusted.printable(cmd, 60)
                 + "\"");
         return ev.refuse(SmtpReply.of(451, "4.3.5", "Server configuration error"), name);
+    }
+
+    /**
+     * PREPEND: "Header: text" for the top of the message; Postfix refuses it after the end of
+     * data (the message is gone) and when the client or helo lists run at connect or HELO
+     * (smtpd_delay_reject = no: there is no transaction to carry it yet), with a warning.
+     */
+    private Outcome prepend(Evaluation ev, String value, String text) {
+        String command = ev.facts.command();
+        if ("END-OF-MESSAGE".equals(command)) {
+            ev.notes.warning("access table " + table.name() + ": action PREPEND must be used before "
+                    + "smtpd_end_of_data_restrictions");
+            return Outcome.DUNNO;
+        }
+        if (ev.facts.sender() == null) {
+            ev.notes.warning("access table " + table.name() + ": action PREPEND is unavailable before MAIL FROM "
+                    + "(smtpd_delay_reject = no)");
+            return Outcome.DUNNO;
+        }
+        if (!isHeader(text)) {
+            ev.notes.warning("access table " + table.name() + " entry \"" + Untrusted.printable(value, 100)
+                    + "\" requires header: text");
+            return Outcome.DUNNO;
+        }
+        ev.notes.honour(new EnvelopeAction(EnvelopeAction.Kind.PREPEND, Untrusted.printable(text, 998), name));
+        return Outcome.DUNNO;
+    }
+
+    /** Postfix's is_header(): a name of printable non-space characters other than ':', then ':'. */
+    static boolean isHeader(String text) {
+        int colon = text.indexOf(':');
+        if (colon <= 0) {
+            return false;
+        }
+        for (int i = 0; i < colon; i++) {
+            char c = text.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOfSpace(String s) {

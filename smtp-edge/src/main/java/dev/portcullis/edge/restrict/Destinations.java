@@ -36,26 +36,48 @@ public final class Destinations {
 
     /** Whether mail for this address stays within mydestination or relay_domains. */
     public boolean authorizedDestination(String address) {
+        return resolve(address).addressClass() != AddressClass.OTHER;
+    }
+
+    /** trivial-rewrite's address classes, as far as the edge knows them. */
+    public enum AddressClass {
+        /** The domain is in mydestination (local_recipient_maps applies). */
+        LOCAL,
+        /** The domain is in relay_domains (relay_recipient_maps applies). */
+        RELAY,
+        /** Anywhere else, or an address the edge does not trust to stay here. */
+        OTHER
+    }
+
+    /**
+     * An address after the rewriting above: its class and the address it resolved to (with
+     * myorigin appended to a domain-less one), which is what recipient tables are asked about.
+     */
+    public record Resolved(AddressClass addressClass, String address) {
+    }
+
+    /** Resolves {@code address} as Postfix's trivial-rewrite would for the class and the final address. */
+    public Resolved resolve(String address) {
         String a = address;
         // A source route names hops; the mailbox is after the colon.
         if (a.startsWith("@")) {
             int colon = a.indexOf(':');
             if (colon < 0) {
-                return false;
+                return new Resolved(AddressClass.OTHER, address);
             }
             a = a.substring(colon + 1);
         }
         for (int depth = 0; depth < 8; depth++) {
             String domain = stripDot(MailPath.domainOf(a));
             if (domain.startsWith("[")) {
-                return false; // an address literal is never one of our destinations here
+                return new Resolved(AddressClass.OTHER, a); // an address literal is never one of our destinations here
             }
             if (domain.isEmpty()) {
                 domain = myorigin;
             }
-            boolean ours = localDomain.test(domain) || relayDomain.test(domain);
-            if (!ours) {
-                return false;
+            boolean isLocal = localDomain.test(domain);
+            if (!isLocal && !relayDomain.test(domain)) {
+                return new Resolved(AddressClass.OTHER, a);
             }
             String local = unquote(MailPath.localPartOf(a));
             // What Postfix would rewrite the local part into, if anything.
@@ -69,10 +91,10 @@ public final class Destinations {
             } else if (bang >= 0) {
                 a = local.substring(bang + 1) + "@" + local.substring(0, bang);
             } else {
-                return true;
+                return new Resolved(isLocal ? AddressClass.LOCAL : AddressClass.RELAY, local + "@" + domain);
             }
         }
-        return false;
+        return new Resolved(AddressClass.OTHER, a);
     }
 
     private static String stripDot(String domain) {

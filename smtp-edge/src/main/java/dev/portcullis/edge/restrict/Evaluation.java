@@ -25,6 +25,11 @@ final class Evaluation {
     String deferIfRejectCheck;
     SmtpReply deferIfPermit;
     String deferIfPermitCheck;
+    /** reject_unlisted_sender / _recipient ran in a list: the implicit check is not repeated. */
+    boolean senderMapsChecked;
+    boolean recipientMapsChecked;
+    /** Restriction classes being walked now (a loop guard). */
+    int classDepth;
 
     Evaluation(Facts facts, ReplyCodes codes, Notes notes, Destinations destinations) {
         this.facts = facts;

@@ -22,4 +22,11 @@ public interface Notes {
 
     /** A "warning: ..." line (a configuration problem met while checking). */
     void warning(String text);
+
+    /**
+     * DISCARD, PREPEND, REDIRECT or BCC fired: the session applies it to the transaction
+     * (logging is done through {@link #action}). Whoever cannot honour one ignores it.
+     */
+    default void honour(EnvelopeAction action) {
+    }
 }

@@ -44,7 +44,8 @@ public final class RestrictionEngine {
             "check_client_access", "check_helo_access", "check_sender_access", "check_recipient_access",
             "reject_invalid_helo_hostname", "reject_non_fqdn_helo_hostname", "reject_non_fqdn_sender",
             "reject_non_fqdn_recipient", "reject_unauth_pipelining", "permit_sasl_authenticated",
-            "reject_invalid_hostname", "reject_non_fqdn_hostname");
+            "reject_invalid_hostname", "reject_non_fqdn_hostname",
+            "reject_unlisted_recipient", "check_recipient_maps", "reject_unlisted_sender");
 
     /** Restrictions that keep the edge from being an open relay (Postfix's own start-up rule). */
     private static final Set<String> RELAY_GUARDS = Set.of("reject_unauth_destination", "defer_unauth_destination",
@@ -54,13 +55,20 @@ public final class RestrictionEngine {
     private final boolean delayReject;
     private final ReplyCodes codes;
     private final Destinations destinations;
+    private final RecipientMaps recipientMaps;
+    private final TableRegistry tables;
+    private final java.time.Duration reloadInterval;
 
     private RestrictionEngine(Map<Stage, RestrictionList> lists, boolean delayReject, ReplyCodes codes,
-                              Destinations destinations) {
+                              Destinations destinations, RecipientMaps recipientMaps, TableRegistry tables,
+                              java.time.Duration reloadInterval) {
         this.lists = lists;
         this.delayReject = delayReject;
         this.codes = codes;
         this.destinations = destinations;
+        this.recipientMaps = recipientMaps;
+        this.tables = tables;
+        this.reloadInterval = reloadInterval;
     }
 
     /**
@@ -87,7 +95,10 @@ public final class RestrictionEngine {
                 || !p.has("parent_domain_matches_subdomains");
         AccessSearch search = new AccessSearch(parentMatches, p.string("recipient_delimiter"));
         String nullKey = p.has("smtpd_null_access_lookup_key") ? p.string("smtpd_null_access_lookup_key") : "<>";
-        Builder b = new Builder(mynetworks, search, nullKey);
+        TableRegistry tables = new TableRegistry();
+        RecipientMaps recipientMaps = RecipientMaps.from(p, tables);
+        Builder b = new Builder(mynetworks, search, nullKey, tables, recipientMaps);
+        b.classes(p);
         Map<Stage, RestrictionList> lists = new EnumMap<>(Stage.class);
         for (Stage s : Stage.values()) {
             lists.put(s, b.list(p, s));
@@ -105,7 +116,36 @@ public final class RestrictionEngine {
         }
         boolean delay = !p.has("smtpd_delay_reject") || p.string("smtpd_delay_reject").isEmpty()
                 || p.bool("smtpd_delay_reject");
-        return new RestrictionEngine(lists, delay, codes, destinations);
+        String reload = "portcullis_table_reload_interval";
+        java.time.Duration interval = p.has(reload) ? p.time(reload) : java.time.Duration.ofSeconds(5);
+        if (interval.isNegative()) {
+            throw p.invalid(reload, "must not be negative (0 turns reloading off)");
+        }
+        return new RestrictionEngine(lists, delay, codes, destinations, recipientMaps, tables, interval);
+    }
+
+    /**
+     * Re-reads the table files that changed on disk (call from a timer or worker thread, never
+     * an event loop); a broken file keeps its last good table. {@code log} gets a line per
+     * table replaced and per newly broken file (file:line: problem).
+     *
+     * @return how many tables were replaced
+     */
+    public int reloadTables(java.util.function.Consumer<String> log) {
+        return tables.reload(log);
+    }
+
+    /**
+     * {@code portcullis_table_reload_interval} (not Postfix; default 5s, 0 = never): how often
+     * the table files are checked for changes.
+     */
+    public java.time.Duration reloadInterval() {
+        return reloadInterval;
+    }
+
+    /** How many tables the restrictions and recipient maps use. */
+    public int tableCount() {
+        return tables.tables().size();
     }
 
     /** Resolves names and opens tables, each table once however often it is named. */
@@ -113,16 +153,45 @@ public final class RestrictionEngine {
         private final Predicate<InetAddress> mynetworks;
         private final AccessSearch search;
         private final String nullKey;
-        private final Map<String, LookupTable> tables = new HashMap<>();
+        private final TableRegistry tables;
+        private final RecipientMaps recipientMaps;
+        private final Map<String, RestrictionClass> classes = new HashMap<>();
 
-        Builder(Predicate<InetAddress> mynetworks, AccessSearch search, String nullKey) {
+        Builder(Predicate<InetAddress> mynetworks, AccessSearch search, String nullKey, TableRegistry tables,
+                RecipientMaps recipientMaps) {
             this.mynetworks = mynetworks;
             this.search = search;
             this.nullKey = nullKey;
+            this.tables = tables;
+            this.recipientMaps = recipientMaps;
+        }
+
+        /** smtpd_restriction_classes: every name first (they may refer to each other), then each body. */
+        void classes(PostfixParameters p) {
+            String param = "smtpd_restriction_classes";
+            List<String> names = p.has(param) ? p.list(param) : List.of();
+            for (String n : names) {
+                String name = n.toLowerCase(Locale.ROOT);
+                if (SUPPORTED.contains(name) || simple(name) != null) {
+                    throw p.invalid(param, "restriction class name \"" + n + "\" is a restriction name");
+                }
+                if (!p.has(n)) {
+                    throw p.invalid(param, "restriction class `" + n + "' needs a definition");
+                }
+                classes.put(name, new RestrictionClass(n));
+            }
+            for (String n : names) {
+                classes.get(n.toLowerCase(Locale.ROOT)).define(parse(p, n));
+            }
         }
 
         RestrictionList list(PostfixParameters p, Stage stage) {
-            List<String> words = p.list(stage.parameter());
+            return new RestrictionList(stage, parse(p, stage.parameter()));
+        }
+
+        /** The restrictions of {@code parameter} (a list or a class definition), resolved. */
+        List<Restriction> parse(PostfixParameters p, String parameter) {
+            List<String> words = p.list(parameter);
             List<Restriction> out = new ArrayList<>();
             for (int i = 0; i < words.size(); i++) {
                 String w = words.get(i).toLowerCase(Locale.ROOT);
@@ -135,26 +204,21 @@ public final class RestrictionEngine {
                 };
                 if (kind != null) {
                     if (i + 1 >= words.size() || words.get(i + 1).indexOf(':') <= 0) {
-                        throw p.invalid(stage.parameter(), "restriction " + w + " requires type:table argument");
+                        throw p.invalid(parameter, "restriction " + w + " requires type:table argument");
                     }
                     String tableName = words.get(++i);
-                    LookupTable table;
-                    try {
-                        table = tables.computeIfAbsent(tableName, Tables::open);
-                    } catch (TableException e) {
-                        throw p.invalid(stage.parameter(), "table " + tableName + ": " + e.getMessage());
-                    }
+                    LookupTable table = tables.open(p, parameter, tableName);
                     out.add(new AccessCheck(kind, table, search, nullKey, this::simple));
                     continue;
                 }
                 Restriction r = w.equals("warn_if_reject") ? RestrictionList.WARN_IF_REJECT : simple(w);
                 if (r == null) {
-                    throw p.invalid(stage.parameter(), "unsupported restriction \"" + words.get(i)
+                    throw p.invalid(parameter, "unsupported restriction \"" + words.get(i)
                             + "\" (this edge supports " + String.join(", ", new TreeSet<>(SUPPORTED)) + ")");
                 }
                 out.add(r);
             }
-            return new RestrictionList(stage, out);
+            return out;
         }
 
         /** A restriction that needs no argument, or null. Also used for restriction names found in tables. */
@@ -173,7 +237,10 @@ public final class RestrictionEngine {
                 case "reject_non_fqdn_sender" -> HostnameChecks.REJECT_NON_FQDN_SENDER;
                 case "reject_non_fqdn_recipient" -> HostnameChecks.REJECT_NON_FQDN_RECIPIENT;
                 case "reject_unauth_pipelining" -> Pipelining.INSTANCE;
-                default -> null;
+                case "reject_unlisted_recipient", "check_recipient_maps" ->
+                        new RecipientMaps.Unlisted(recipientMaps, name, false);
+                case "reject_unlisted_sender" -> new RecipientMaps.Unlisted(recipientMaps, name, true);
+                default -> classes.get(name);
             };
         }
     }
@@ -213,7 +280,16 @@ public final class RestrictionEngine {
 
     /** The sender list at MAIL (only without smtpd_delay_reject). */
     public Outcome mail(Facts f, Notes notes) {
-        return delayReject ? Outcome.DUNNO : group(f, notes, Stage.SENDER);
+        if (delayReject) {
+            return Outcome.DUNNO;
+        }
+        Evaluation ev = new Evaluation(f, codes, notes, destinations);
+        Outcome o = lists.get(Stage.SENDER).evaluate(ev);
+        if (!(o instanceof Outcome.Refusal)) {
+            Outcome unlisted = recipientMaps.implicitSender(ev);
+            o = unlisted instanceof Outcome.Refusal ? unlisted : o;
+        }
+        return finish(ev, o);
     }
 
     /**
@@ -229,6 +305,9 @@ public final class RestrictionEngine {
                 }
                 ev.deferIfReject = null;
                 Outcome o = lists.get(s).evaluate(ev);
+                if (s == Stage.SENDER && !(o instanceof Outcome.Refusal)) {
+                    o = recipientMaps.implicitSender(ev);
+                }
                 if (o instanceof Outcome.Refusal) {
                     return o;
                 }
@@ -239,8 +318,9 @@ public final class RestrictionEngine {
         if (o instanceof Outcome.Refusal) {
             return o;
         }
-        o = lists.get(Stage.RECIPIENT).evaluate(ev);
-        return finish(ev, o);
+        o = finish(ev, lists.get(Stage.RECIPIENT).evaluate(ev));
+        // smtpd_reject_unlisted_recipient: after the lists, whatever they permitted
+        return o instanceof Outcome.Refusal ? o : recipientMaps.implicitRecipient(ev) instanceof Outcome.Refusal r ? r : o;
     }
 
     /** The data list at DATA. */

@@ -8,7 +8,7 @@
  * by the SMTP session at connect, HELO/EHLO, MAIL, RCPT, DATA and the final dot. Each
  * restriction family is one class ({@code Generic}, {@code ClientNetworks},
  * {@code DestinationRestriction}, {@code AccessCheck}, {@code HostnameChecks},
- * {@code Pipelining}); every check answers with the sealed
+ * {@code Pipelining}, {@code RecipientMaps}, {@code RestrictionClass}); every check answers with the sealed
  * {@link dev.portcullis.edge.restrict.Outcome}: DUNNO, PERMIT, or a refusal - Defer (4xx),
  * Reject (5xx), Disconnect (421/521) - carrying the SMTP reply with its enhanced code and the
  * restriction (and table) that fired. That name goes into the REJECT event's {@code check}
@@ -33,18 +33,23 @@
  * defer_unauth_destination, reject, defer (Postfix's own open-relay rule). Names and
  * addresses from the client reach replies and logs only through Untrusted.printable (printable
  * ASCII, bounded); a HELO name is neutered as Postfix does (" &lt;&gt;()\";@" become '?').
- * Tables are read once at start; an access table's text is the admin's but still bounded.
+ * An access table's text is the admin's but still bounded. Tables ({@code TableRegistry}) are
+ * re-read when their files change, off the event loop; a broken one keeps the last good one.
  *
  * <p>LIMITS
  * <p>No DNS: reject_unknown_*, reject_rbl_client, reject_rhsbl_*, check_*_{mx,ns,a}_access and
  * check_reverse_client_hostname_access are not supported (start-up names them); the client
- * name is always "unknown", so check_client_access looks up the address only. No
- * smtpd_restriction_classes, no reject_unlisted_recipient, no SASL (permit_sasl_authenticated
- * never matches). HOLD, DISCARD, FILTER, REDIRECT, PREPEND, BCC are logged and warned about
- * but not honoured (the edge keeps no queue): the search goes on as DUNNO - deliberately
- * unlike Postfix, where DISCARD also ends the list. After an end-of-data refusal the edge
- * resets the transaction; Postfix 3.7 keeps it (a new MAIL then gets "nested MAIL command").
- * Tables are not reloaded when they change on disk (restart the edge).
+ * name is always "unknown", so check_client_access looks up the address only. No SASL
+ * (permit_sasl_authenticated never matches). DISCARD, PREPEND, REDIRECT and BCC are carried
+ * out by the session ({@code EnvelopeAction}); HOLD and FILTER are logged and warned about but
+ * not honoured (no queue, no transport): the search goes on as DUNNO. After an end-of-data
+ * refusal the edge resets the transaction; Postfix 3.7 keeps it (a new MAIL then gets "nested
+ * MAIL command"). The recipient maps know mydestination and relay_domains only: no
+ * virtual_alias_domains / virtual_mailbox_domains classes ("User unknown in virtual alias
+ * table"), no canonical maps, and an address literal ({@code x@[ip]}) is never local (Postfix
+ * counts its own inet_interfaces as local). The default local_recipient_maps is empty (the
+ * edge has no passwd or aliases), not Postfix's proxy:unix:passwd.byname $alias_maps. VRFY
+ * does not consult the recipient maps. main.cf itself is read at start only.
  *
  * <p>CONFIGURATION
  * <ul>
@@ -59,7 +64,16 @@
  * (TYPE:TABLE - texthash, hash (source file), cidr, regexp, pcre, inline),
  * reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname (and their old names without
  * "helo_"), reject_non_fqdn_sender, reject_non_fqdn_recipient, reject_unauth_pipelining,
- * permit_sasl_authenticated</li>
+ * permit_sasl_authenticated, reject_unlisted_recipient (check_recipient_maps),
+ * reject_unlisted_sender, and the names in {@code smtpd_restriction_classes} (default empty;
+ * each defined as a main.cf parameter holding a list)</li>
+ * <li>{@code smtpd_reject_unlisted_recipient} (yes), {@code smtpd_reject_unlisted_sender} (no),
+ * {@code local_recipient_maps} (EMPTY on the edge), {@code relay_recipient_maps} (empty),
+ * {@code virtual_alias_maps} (empty), {@code unknown_local_recipient_reject_code} (550),
+ * {@code unknown_relay_recipient_reject_code} (550), {@code show_user_unknown_table_name}
+ * (yes), {@code double_bounce_sender} (double-bounce)</li>
+ * <li>{@code portcullis_table_reload_interval} (not Postfix; 5s, 0 = never): how often table
+ * files are checked for changes</li>
  * <li>{@code smtpd_delay_reject} (yes), {@code smtpd_helo_required} (no)</li>
  * <li>{@code access_map_reject_code} (554), {@code access_map_defer_code} (450),
  * {@code invalid_hostname_reject_code} (501), {@code non_fqdn_reject_code} (504),

@@ -48,6 +48,7 @@ public final class SmtpServer {
     private volatile int boundPort = -1;
     private volatile boolean draining;
     private String deploymentId;
+    private long reloadTimer = -1;
 
     public SmtpServer(SessionServices services, String host, int port) {
         this.services = services;
@@ -87,13 +88,33 @@ public final class SmtpServer {
                 new DeploymentOptions().setInstances(Math.max(1, instances)), deployed);
         return deployed.future().map(id -> {
             deploymentId = id;
+            startTableReloads();
             return null;
         });
+    }
+
+    /**
+     * Table files (a ConfigMap) are re-read when they change, on a worker thread: sessions keep
+     * running and each lookup sees one whole table, the old or the new; a broken file keeps the
+     * old one and is logged (file:line) by the restrictions.
+     */
+    private void startTableReloads() {
+        java.time.Duration every = services.restrictions().reloadInterval();
+        if (every.isZero() || services.restrictions().tableCount() == 0) {
+            return;
+        }
+        io.vertx.core.Vertx vertx = services.vertx();
+        reloadTimer = vertx.setPeriodic(every.toMillis(), id -> vertx.executeBlocking(() ->
+                services.restrictions().reloadTables(services.log()::smtpd), false));
     }
 
     /** Stops admitting, drains, and closes what is left after {@code grace}. Blocking; not for an event loop. */
     public void stop(Duration grace) {
         draining = true;
+        if (reloadTimer >= 0) {
+            services.vertx().cancelTimer(reloadTimer);
+            reloadTimer = -1;
+        }
         long deadline = System.nanoTime() + grace.toNanos();
         int rounds = 0;
         while (!sessions.isEmpty() && System.nanoTime() < deadline) {

@@ -13,6 +13,7 @@ import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.defence.LocalAnvil;
 import dev.portcullis.edge.log.MailLog;
 import dev.portcullis.edge.relay.ProxySession;
+import dev.portcullis.edge.restrict.EnvelopeAction;
 import dev.portcullis.edge.restrict.Facts;
 import dev.portcullis.edge.restrict.Notes;
 import dev.portcullis.edge.restrict.Outcome;
@@ -131,6 +132,8 @@ final class SmtpSession {
 
     private Transaction tx;
     private DataPhase data;
+    /** DISCARD, PREPEND, REDIRECT, BCC fired by the sender list at MAIL, before its transaction exists. */
+    private final List<EnvelopeAction> pendingActions = new ArrayList<>(1);
 
     /** The envelope of the transaction in progress and its next-hop connection. */
     private static final class Transaction {
@@ -144,6 +147,16 @@ final class SmtpSession {
         /** Every accepted recipient (at most smtpd_recipient_limit), for the content filter's envelope. */
         final List<String> recipientList = new ArrayList<>();
         boolean broken;
+        /** Set by an access table's DISCARD (the check that fired): nothing more goes to the next hop. */
+        String discard;
+        /** PREPEND headers for the top of the message, in the order they fired. */
+        final List<String> prepend = new ArrayList<>(1);
+        /** The last REDIRECT target, and the one the next hop was given. */
+        String redirect;
+        String redirectSent;
+        /** BCC recipients, each given to the next hop once, before DATA. */
+        final java.util.Set<String> bcc = new java.util.LinkedHashSet<>(1);
+        final java.util.Set<String> bccSent = new java.util.HashSet<>(1);
 
         Transaction(String sender, String mailArgs, long declaredSize) {
             this.sender = sender;
@@ -617,12 +630,18 @@ final class SmtpSession {
             reject("MAIL", Replies.sizeExceedsLimit(), "message_size_limit", sender, null);
             return;
         }
+        pendingActions.clear();
         Outcome checked = services.restrictions().mail(facts("MAIL", sender, null), notes("MAIL", sender, null));
         if (checked instanceof Outcome.Refusal refused) {
+            pendingActions.clear();
             restrictionReject("MAIL", refused, sender, null);
             return;
         }
         tx = new Transaction(sender, args, size);
+        for (EnvelopeAction a : pendingActions) {
+            envelopeAction(tx, a);
+        }
+        pendingActions.clear();
         publish(new SessionEvent.Mail(meta(), sender, size));
         ok("MAIL", Replies.mailOk());
     }
@@ -673,6 +692,11 @@ final class SmtpSession {
             reply(Replies.tooManyRecipients(), false, "RCPT");
             return;
         }
+        if (tx.discard != null) {
+            // As Postfix: once DISCARD fired, no restriction runs again in this transaction.
+            recipientAccepted(tx, recipient, Replies.rcptOk());
+            return;
+        }
         Outcome checked = services.restrictions().rcpt(facts("RCPT", tx.sender, recipient),
                 notes("RCPT", tx.sender, recipient));
         if (checked instanceof Outcome.Refusal refused) {
@@ -684,8 +708,22 @@ final class SmtpSession {
             return;
         }
         Transaction t = tx;
+        String forwarded = args;
+        if (t.discard != null || t.redirect != null && t.redirect.equals(t.redirectSent)) {
+            // DISCARD (fired by this RCPT's check): the next hop never hears of it. REDIRECT:
+            // the next hop already has the one recipient that replaces all of them.
+            recipientAccepted(t, recipient, Replies.rcptOk());
+            return;
+        }
+        if (t.redirect != null) {
+            // A (new) REDIRECT target replaces every recipient: the next hop starts over with it alone.
+            t.close();
+            t.redirectSent = t.redirect;
+            forwarded = "TO:<" + t.redirect + ">";
+        }
+        String rcptArgs = forwarded;
         busy = true;
-        proxyFor(t).compose(proxy -> proxy.rcpt(args)).onComplete(ar -> {
+        proxyFor(t).compose(proxy -> proxy.rcpt(rcptArgs)).onComplete(ar -> {
             if (state == State.CLOSED) {
                 return;
             }
@@ -700,15 +738,40 @@ final class SmtpSession {
             }
             SmtpReply r = ar.result();
             if (r.isError()) {
+                if (t.redirectSent != null && t.recipients > 0) {
+                    t.broken = true; // the recipients it replaced are gone from the next hop too
+                }
                 reject("RCPT", r, "next-hop", t.sender, recipient);
                 return;
             }
-            t.recipients++;
-            t.lastRecipient = recipient;
-            t.recipientList.add(recipient);
-            publish(new SessionEvent.Rcpt(meta(), t.sender, recipient));
-            ok("RCPT", r);
+            recipientAccepted(t, recipient, r);
         });
+    }
+
+    private void recipientAccepted(Transaction t, String recipient, SmtpReply r) {
+        t.recipients++;
+        t.lastRecipient = recipient;
+        t.recipientList.add(recipient);
+        publish(new SessionEvent.Rcpt(meta(), t.sender, recipient));
+        ok("RCPT", r);
+    }
+
+    /**
+     * Carries out an access table's DISCARD, PREPEND, REDIRECT or BCC for this transaction
+     * (the edge's stand-in for cleanup(8), which does it in Postfix).
+     */
+    private void envelopeAction(Transaction t, EnvelopeAction a) {
+        switch (a.kind()) {
+            case DISCARD -> {
+                if (t.discard == null) {
+                    t.discard = a.check();
+                    t.close(); // what the next hop has so far is dropped with the connection
+                }
+            }
+            case PREPEND -> t.prepend.add(a.value());
+            case REDIRECT -> t.redirect = a.value();
+            case BCC -> t.bcc.add(a.value());
+        }
     }
 
     /**
@@ -757,19 +820,28 @@ final class SmtpSession {
             fail("DATA", Replies.noValidRecipients());
             return;
         }
-        Outcome checked = services.restrictions().data(facts("DATA", tx.sender, null),
-                notes("DATA", tx.sender, tx.lastRecipient));
+        Outcome checked = tx.discard != null ? Outcome.DUNNO : services.restrictions().data(
+                facts("DATA", tx.sender, null), notes("DATA", tx.sender, tx.lastRecipient));
         if (checked instanceof Outcome.Refusal refused) {
             restrictionReject("DATA", refused, tx.sender, null);
             return;
         }
-        if (tx.broken) {
+        Transaction t = tx;
+        if (t.discard != null) {
+            // Accepted and dropped: the client sends the message, nobody else sees it.
+            publish(new SessionEvent.Data(meta(), t.recipients));
+            data = new DataPhase(t);
+            state = State.DATA;
+            reader.dataMode(true);
+            reply(Replies.startData(), false, "DATA");
+            return;
+        }
+        if (tx.broken || tx.proxy == null) {
             reject("DATA", Replies.proxyFailure(), "next-hop", tx.sender, null);
             return;
         }
-        Transaction t = tx;
         busy = true;
-        t.proxy.data().onComplete(ar -> {
+        bccRecipients(t).compose(v -> t.proxy.data()).onComplete(ar -> {
             if (state == State.CLOSED) {
                 return;
             }
@@ -790,6 +862,24 @@ final class SmtpSession {
             reader.dataMode(true);
             reply(Replies.startData(), false, "DATA");
         });
+    }
+
+    /** BCC recipients not yet given to the next hop; one it refuses is logged and left out. */
+    private Future<Void> bccRecipients(Transaction t) {
+        Future<Void> done = Future.succeededFuture();
+        for (String b : t.bcc) {
+            if (!t.bccSent.add(b)) {
+                continue;
+            }
+            done = done.compose(v -> t.proxy.rcpt("TO:<" + b + ">").map(r -> {
+                if (r.isError()) {
+                    services.log().smtpd("warning: " + sessionId + ": next hop refused BCC recipient <" + b + ">: "
+                            + r.code() + " " + Untrusted.printable(r.text(), LOG_TEXT));
+                }
+                return null;
+            }));
+        }
+        return done;
     }
 
     private void rset(String args) {
@@ -896,12 +986,18 @@ final class SmtpSession {
 
         DataPhase(Transaction t) {
             this.t = t;
-            if (services.content().enabled()) {
+            // PREPEND headers go above the Received header, as Postfix's smtpd writes them.
+            StringBuilder top = new StringBuilder(256);
+            for (String h : t.prepend) {
+                top.append(h.replace("\r", " ").replace("\n", " ")).append("\r\n");
+            }
+            top.append(receivedHeader());
+            if (services.content().enabled() && t.discard == null) {
                 held = Buffer.buffer(8192);
-                held.appendString(receivedHeader());
+                held.appendString(top.toString());
             } else {
                 held = null;
-                out.appendString(receivedHeader());
+                out.appendString(top.toString());
             }
         }
 
@@ -1035,12 +1131,16 @@ final class SmtpSession {
                 proxyFailed("END-OF-MESSAGE", null, t.sender, null);
                 return;
             }
-            Outcome checked = services.restrictions().endOfData(facts("END-OF-MESSAGE", t.sender, null),
-                    notes("END-OF-MESSAGE", t.sender, t.lastRecipient));
+            Outcome checked = t.discard != null ? Outcome.DUNNO : services.restrictions().endOfData(
+                    facts("END-OF-MESSAGE", t.sender, null), notes("END-OF-MESSAGE", t.sender, t.lastRecipient));
             if (checked instanceof Outcome.Refusal refused) {
                 tx = null;
                 t.close(); // the next hop never gets the final dot: it discards what it has
                 restrictionReject("END-OF-MESSAGE", refused, t.sender, null);
+                return;
+            }
+            if (t.discard != null) {
+                discarded();
                 return;
             }
             if (held != null) {
@@ -1048,6 +1148,22 @@ final class SmtpSession {
                 return;
             }
             forward();
+        }
+
+        /** An access table's DISCARD: the client hears what a delivery gives, the next hop nothing. */
+        private void discarded() {
+            tx = null;
+            t.close();
+            services.log().smtpd("NOQUEUE: discard: END-OF-MESSAGE from " + clientLog + ": message discarded by "
+                    + Untrusted.printable(t.discard, 200) + "; from=<" + t.sender + "> to=<" + t.lastRecipient
+                    + "> proto=" + proto() + " helo=<" + helo() + ">");
+            // The bus hears what happened, as for the content filter's DISCARD.
+            publish(new SessionEvent.Reject(meta(), "END-OF-MESSAGE", 250, "2.0.0", t.discard, "DISCARD", t.sender,
+                    null));
+            counts.count("DATA", true);
+            messages++;
+            delivered();
+            reply(Replies.discardedAsQueued(sessionId), false, "END-OF-MESSAGE");
         }
 
         /** Sends what is gathered and the final dot; the next hop's answer goes to the client. */
@@ -1278,6 +1394,18 @@ final class SmtpSession {
             @Override
             public void warning(String text) {
                 services.log().smtpd("warning: " + Untrusted.printable(text, 300));
+            }
+
+            @Override
+            public void honour(EnvelopeAction action) {
+                if (tx != null) {
+                    envelopeAction(tx, action);
+                } else if (stage.equals("MAIL")) {
+                    pendingActions.add(action); // for the transaction this MAIL opens
+                } else {
+                    services.log().smtpd("warning: " + Untrusted.printable(action.check(), 200) + ": action "
+                            + action.kind() + " outside a mail transaction is ignored (smtpd_delay_reject = no)");
+                }
             }
         };
     }

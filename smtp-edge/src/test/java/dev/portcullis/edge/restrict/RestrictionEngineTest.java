@@ -41,6 +41,11 @@ class RestrictionEngineTest {
         public void warning(String text) {
             notes.add("warning: " + text);
         }
+
+        @Override
+        public void honour(EnvelopeAction action) {
+            notes.add("envelope: " + action.kind() + " " + action.value() + " by " + action.check());
+        }
     };
 
     @BeforeEach
@@ -77,6 +82,73 @@ class RestrictionEngineTest {
     }
 
     @Test
+    void recipientMapsAndClassesFailStartUpNamingTheParameter() {
+        // Postfix's default local_recipient_maps cannot work on an edge: it says so, naming it.
+        var e = assertThrows(PostfixConfigException.class,
+                () -> engine("local_recipient_maps = proxy:unix:passwd.byname"));
+        assertTrue(e.getMessage().startsWith("/etc/portcullis/main.cf:3: local_recipient_maps = "), e.getMessage());
+        assertTrue(e.getMessage().contains("unsupported dictionary type: proxy"), e.getMessage());
+
+        e = assertThrows(PostfixConfigException.class, () -> engine("smtpd_restriction_classes = strict"));
+        assertTrue(e.getMessage().contains("restriction class `strict' needs a definition"), e.getMessage());
+
+        e = assertThrows(PostfixConfigException.class, () -> engine("smtpd_restriction_classes = reject_unlisted_sender",
+                "reject_unlisted_sender = permit"));
+        assertTrue(e.getMessage().contains("is a restriction name"), e.getMessage());
+
+        e = assertThrows(PostfixConfigException.class, () -> engine("smtpd_restriction_classes = strict",
+                "strict = reject_unlisted_recipient, frobnicate"));
+        assertTrue(e.getMessage().contains("strict = ") && e.getMessage().contains("\"frobnicate\""), e.getMessage());
+
+        e = assertThrows(PostfixConfigException.class, () -> engine("unknown_relay_recipient_reject_code = 250"));
+        assertTrue(e.getMessage().contains("must be a 4xx or 5xx"), e.getMessage());
+    }
+
+    @Test
+    void aRestrictionClassLoopIsAConfigurationErrorNotAStackOverflow() {
+        RestrictionEngine e = engine("smtpd_restriction_classes = ping, pong", "ping = pong", "pong = ping",
+                "smtpd_recipient_restrictions = ping");
+        assertEquals("451 4.3.5 Server configuration error",
+                reply(e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "u@ours.example"), sink)).toWire().strip());
+        assertTrue(notes.stream().anyMatch(n -> n.contains("restriction class nesting too deep")), notes.toString());
+    }
+
+    @Test
+    void unlistedRecipientsBySenderAndRecipientAndTheirLookupKeys() throws Exception {
+        Files.writeString(dir.resolve("local"), "alice@ours.example x\nbob x\n");
+        RestrictionEngine e = engine("local_recipient_maps = texthash:DIR/local", "recipient_delimiter = +",
+                "smtpd_recipient_restrictions = permit");
+        assertTrue(!(e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "Alice+x@ours.example"), sink)
+                instanceof Outcome.Refusal));
+        assertTrue(!(e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "bob+y@ours.example"), sink) instanceof Outcome.Refusal));
+        // permit does not save an unknown user: the implicit check runs after the lists
+        assertEquals("550 5.1.1 <carl@ours.example>: Recipient address rejected: User unknown in local recipient table",
+                reply(e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "carl@ours.example"), sink)).toWire().strip());
+        // a domain-less recipient is resolved with myorigin (ours.example here)
+        assertEquals(550, reply(e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "carl"), sink)).code());
+        RestrictionEngine senders = engine("local_recipient_maps = texthash:DIR/local",
+                "smtpd_sender_restrictions = reject_unlisted_sender");
+        assertEquals("550 5.1.0 <carl@ours.example>: Sender address rejected: User unknown in local recipient table",
+                reply(senders.rcpt(rcpt(OUTSIDER, null, "carl@ours.example", "alice@ours.example"), sink)).toWire()
+                        .strip());
+        assertTrue(!(senders.rcpt(rcpt(OUTSIDER, null, "", "alice@ours.example"), sink) instanceof Outcome.Refusal),
+                "the null sender is never unlisted");
+    }
+
+    @Test
+    void redirectTargetsThatCouldSmuggleRcptParametersAreRefused() throws Exception {
+        Files.writeString(dir.resolve("redir.pcre"), "/^redir-(.*)@ours\\.example$/ REDIRECT $1@ours.example\n");
+        RestrictionEngine e = engine("smtpd_recipient_restrictions = check_recipient_access pcre:DIR/redir.pcre");
+        e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "redir-bob@ours.example"), sink);
+        assertTrue(notes.contains("envelope: REDIRECT bob@ours.example by check_recipient_access pcre:" + dir
+                + "/redir.pcre"), notes.toString());
+        notes.clear();
+        e.rcpt(rcpt(OUTSIDER, null, "a@b.example", "redir-x> NOTIFY=NEVER <y@ours.example"), sink);
+        assertTrue(notes.stream().noneMatch(n -> n.startsWith("envelope:")), notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.contains("requires user@domain target")), notes.toString());
+    }
+
+    @Test
     void postfixDefaultRelayRestrictions() {
         RestrictionEngine e = engine();
         assertEquals(Outcome.DUNNO, e.rcpt(rcpt(OUTSIDER, "h.example", "a@b.example", "u@ours.example"), sink));
@@ -110,9 +182,12 @@ class RestrictionEngineTest {
         assertTrue(notes.contains("warning: unknown smtpd restriction: \"FROBNICATE\""), notes.toString());
         // 421 ends the session
         assertInstanceOf(Outcome.Disconnect.class, e.rcpt(rcpt(addr("203.0.113.6"), null, "a", "u@ours.example"), sink));
-        // DISCARD is not honoured: logged, warned, DUNNO
-        assertEquals(Outcome.DUNNO, e.rcpt(rcpt(addr("203.0.113.7"), null, "a", "u@ours.example"), sink));
-        assertTrue(notes.stream().anyMatch(n -> n.contains("DISCARD is not honoured")), notes.toString());
+        // DISCARD permits the client list, is logged as Postfix logs it, and goes to the session
+        assertTrue(!(e.rcpt(rcpt(addr("203.0.113.7"), null, "a", "u@ours.example"), sink) instanceof Outcome.Refusal));
+        assertTrue(notes.contains("discard: <unknown[203.0.113.7]>: Client host triggers DISCARD action"),
+                notes.toString());
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("envelope: DISCARD  by check_client_access")),
+                notes.toString());
         // OK ends only the client list: the relay list still refuses a foreign recipient
         assertEquals(554, reply(e.rcpt(rcpt(addr("203.0.113.8"), null, "a", "v@elsewhere.example"), sink)).code());
     }

@@ -115,6 +115,32 @@ class RestrictionsSideBySideTest {
                 /^spamtrap[0-9]+@/ REJECT trapped
                 /^(boss)@ours\\.example$/ 550 5.7.1 $1 does not read mail
                 """);
+        write("local", """
+                # local_recipient_maps: full address, local part (local domains only), @domain
+                alice@ours.example x
+                bob x
+                @edge.portcullis.test x
+                """);
+        write("relay", """
+                carol@relay.example x
+                """);
+        write("virtual", """
+                vera@relay.example carol@relay.example
+                """);
+        write("rcptclass", """
+                classy@ours.example strict
+                nobody2@ours.example strict
+                vip@ours.example lenient
+                """);
+        write("actions", """
+                drop@ours.example DISCARD
+                dropmsg@ours.example DISCARD spam trap hit
+                redir@ours.example REDIRECT alice@ours.example
+                badredir@ours.example REDIRECT nowhere
+                tagged@ours.example PREPEND X-Tagged: yes
+                badtag@ours.example PREPEND not a header
+                copy@ours.example BCC audit@ours.example
+                """);
         sink = new SmtpSink().start();
     }
 
@@ -426,6 +452,119 @@ class RestrictionsSideBySideTest {
         compare(delayed(), "127.0.26.5", "EHLO good.example", "MAIL FROM:<a@b.example>",
                 "RCPT TO:<spamtrap42@ours.example>", "RCPT TO:<boss@ours.example>", "RCPT TO:<bossy@ours.example>",
                 "QUIT");
+    }
+
+    // ---------------------------------------------------------------- recipient maps and restriction classes
+
+    /** local/relay recipient maps, virtual_alias_maps, restriction classes, smtpd_reject_unlisted_sender. */
+    private static Pair recipientMaps() throws Exception {
+        Map<String, String> cf = common();
+        cf.put("local_recipient_maps", "texthash:" + dir.resolve("local"));
+        cf.put("relay_recipient_maps", "texthash:" + dir.resolve("relay"));
+        cf.put("virtual_alias_maps", "texthash:" + dir.resolve("virtual"));
+        cf.put("recipient_delimiter", "+");
+        cf.put("smtpd_reject_unlisted_sender", "yes");
+        cf.put("smtpd_restriction_classes", "strict, lenient, heloclass");
+        cf.put("strict", "reject_unlisted_recipient, reject");
+        cf.put("lenient", "permit");
+        cf.put("heloclass", "check_helo_access texthash:" + dir.resolve("helo"));
+        cf.put("smtpd_client_restrictions", "");
+        cf.put("smtpd_helo_restrictions", "heloclass, reject_non_fqdn_helo_hostname");
+        cf.put("smtpd_recipient_restrictions", "check_recipient_access texthash:" + dir.resolve("rcptclass")
+                + ", reject_non_fqdn_recipient");
+        return pair("rcptmaps", cf);
+    }
+
+    /** Changed codes, no table names in the text, no implicit check, the explicit one in the relay list. */
+    private static Pair recipientCodes() throws Exception {
+        Map<String, String> cf = common();
+        cf.put("local_recipient_maps", "texthash:" + dir.resolve("local"));
+        cf.put("relay_recipient_maps", "texthash:" + dir.resolve("relay"));
+        cf.put("unknown_local_recipient_reject_code", "450");
+        cf.put("unknown_relay_recipient_reject_code", "551");
+        cf.put("show_user_unknown_table_name", "no");
+        cf.put("smtpd_reject_unlisted_recipient", "no");
+        cf.put("smtpd_client_restrictions", "");
+        cf.put("smtpd_relay_restrictions", "permit_mynetworks, check_recipient_maps, reject_unauth_destination");
+        cf.put("smtpd_recipient_restrictions", "");
+        return pair("rcptcodes", cf);
+    }
+
+    @Test
+    void unknownLocalAndRelayRecipientsAreRefusedAsPostfixDoes() throws Exception {
+        compare(recipientMaps(), "127.0.28.1", "EHLO good.example", "MAIL FROM:<a@b.example>",
+                "RCPT TO:<alice@ours.example>", "RCPT TO:<Alice+tag@OURS.example>", "RCPT TO:<bob@ours.example>",
+                "RCPT TO:<anyone@edge.portcullis.test>", "RCPT TO:<nobody@ours.example>",
+                "RCPT TO:<postmaster@ours.example>", "RCPT TO:<MAILER-DAEMON@ours.example>",
+                "RCPT TO:<carol@relay.example>", "RCPT TO:<dave@relay.example>", "RCPT TO:<vera@relay.example>",
+                "RCPT TO:<bob@relay.example>", "QUIT");
+    }
+
+    @Test
+    void unlistedChecksFollowTheResolvedAddress() throws Exception {
+        compare(recipientMaps(), "127.0.28.2", "EHLO good.example", "MAIL FROM:<a@b.example>",
+                "RCPT TO:<dave%relay.example@ours.example>", "RCPT TO:<carol%relay.example@ours.example>",
+                "RCPT TO:<y@elsewhere.example>", "RCPT TO:<nobody>", "QUIT");
+    }
+
+    @Test
+    void restrictionClassesFromTablesAndInLists() throws Exception {
+        compare(recipientMaps(), "127.0.28.3", "EHLO good.example", "MAIL FROM:<a@b.example>",
+                "RCPT TO:<classy@ours.example>", "RCPT TO:<nobody2@ours.example>", "RCPT TO:<vip@ours.example>",
+                "RCPT TO:<alice@ours.example>", "QUIT");
+        compare(recipientMaps(), "127.0.28.3", helo("bad.helo.example"));
+        compare(recipientMaps(), "127.0.28.3", helo("mx.sub.badparent.example"));
+    }
+
+    @Test
+    void unlistedSendersWithSmtpdRejectUnlistedSender() throws Exception {
+        compare(recipientMaps(), "127.0.28.4", sender("nobody@ours.example"));
+        compare(recipientMaps(), "127.0.28.4", sender("dave@relay.example"));
+        compare(recipientMaps(), "127.0.28.4", sender("alice@ours.example"));
+        compare(recipientMaps(), "127.0.28.4", sender(""));
+    }
+
+    @Test
+    void unlistedSenderAtMailWithoutDelayedRejects() throws Exception {
+        Map<String, String> cf = common();
+        cf.put("smtpd_delay_reject", "no");
+        cf.put("smtpd_client_restrictions", "");
+        cf.put("local_recipient_maps", "texthash:" + dir.resolve("local"));
+        cf.put("smtpd_reject_unlisted_sender", "yes");
+        Pair p = pair("rcptmaps-immediate", cf);
+        compare(p, "127.0.28.6", "EHLO good.example", "MAIL FROM:<nobody@ours.example>", "MAIL FROM:<alice@ours.example>",
+                "RCPT TO:<nobody@ours.example>", "RCPT TO:<alice@ours.example>", "QUIT");
+    }
+
+    @Test
+    void recipientMapCodesTextAndExplicitCheck() throws Exception {
+        compare(recipientCodes(), "127.0.28.5", "EHLO good.example", "MAIL FROM:<a@b.example>",
+                "RCPT TO:<nobody@ours.example>", "RCPT TO:<dave@relay.example>", "RCPT TO:<alice@ours.example>",
+                "RCPT TO:<carol@relay.example>", "RCPT TO:<y@elsewhere.example>", "QUIT");
+    }
+
+    // ---------------------------------------------------------------- DISCARD, REDIRECT, PREPEND, BCC
+
+    private static Pair actions() throws Exception {
+        Map<String, String> cf = common();
+        cf.put("smtpd_recipient_restrictions", "check_recipient_access texthash:" + dir.resolve("actions")
+                + ", reject_non_fqdn_recipient");
+        return pair("actions", cf);
+    }
+
+    @Test
+    void discardPermitsTheRecipientAndClaimsDelivery() throws Exception {
+        compare(actions(), "127.0.29.1", "EHLO good.example", "MAIL FROM:<a@b.example>", "RCPT TO:<x@ours.example>",
+                "RCPT TO:<drop@ours.example>", "RCPT TO:<y@elsewhere.example>", "RCPT TO:<r@nofqdn>",
+                "RCPT TO:<dropmsg@ours.example>", "DATA", MESSAGE, "QUIT");
+    }
+
+    @Test
+    void redirectPrependAndBccLeaveTheRepliesAlone() throws Exception {
+        compare(actions(), "127.0.29.2", "EHLO good.example", "MAIL FROM:<a@b.example>",
+                "RCPT TO:<redir@ours.example>", "RCPT TO:<badredir@ours.example>", "RCPT TO:<tagged@ours.example>",
+                "RCPT TO:<badtag@ours.example>", "RCPT TO:<copy@ours.example>", "RCPT TO:<y@elsewhere.example>",
+                "DATA", MESSAGE, "QUIT");
     }
 
     // ---------------------------------------------------------------- smtpd_delay_reject = no
