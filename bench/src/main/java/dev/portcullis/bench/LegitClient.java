@@ -31,6 +31,8 @@ final class LegitClient {
     final Histogram latency = new Histogram(120_000);
     final AtomicInteger failures = new AtomicInteger();
     final AtomicReference<String> firstFailure = new AtomicReference<>();
+    /** Paced slots skipped because the session before overran them (see runPaced). */
+    final AtomicLong missedSlots = new AtomicLong();
 
     LegitClient(InetSocketAddress target, List<InetAddress> sources, String sender, String recipient,
                 int timeoutMillis) {
@@ -57,20 +59,29 @@ final class LegitClient {
     /**
      * Starts one session every {@code intervalMillis} until {@code deadlineNanos} (a steady
      * sender, as real mail arrives, rather than one that slows down when the server does): a
-     * session that overruns its slot is followed at once by the next.
+     * session that overruns its slot is followed at once by the next, and the slots it
+     * overran are counted in {@link #missedSlots} (one sender, one session at a time: what a
+     * stalled server costs it shows there and in the latency, not as a backlog run later).
      */
     void runPaced(long deadlineNanos, long intervalMillis) throws InterruptedException {
         long interval = intervalMillis * 1_000_000L;
         long next = System.nanoTime();
-        while (next < deadlineNanos) {
+        while (next < deadlineNanos && System.nanoTime() < deadlineNanos) {
             long wait = next - System.nanoTime();
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
             }
             timedSession();
             next += interval;
+            long now = System.nanoTime();
+            if (next < now) {
+                long behind = (now - next) / interval;
+                missedSlots.addAndGet(behind);
+                next += behind * interval;
+            }
         }
     }
+
 
     /** Sessions started so far (successful or not). */
     long attempted() {
