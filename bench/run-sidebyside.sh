@@ -64,7 +64,8 @@ sbs_cleanup() {
     PORTCULLIS_RUN_DIR=$STACK "$ROOT/bin/portcullis" down >>"$RUN/stack-down.log" 2>&1 || true
   fi
   trap - EXIT
-  (exit "$rc")
+  set +e             # (else the next line would end the script before lib.sh's cleanup)
+  (exit "$rc")       # bench_cleanup takes the exit status from $?
   bench_cleanup
 }
 trap sbs_cleanup EXIT
@@ -405,7 +406,8 @@ row() {  # row LABEL KEY [SUFFIX]
   row 'load average at the flood end' load_end
   row 'SMTP endpoints' targets
   row 'legit sessions under flood' legit_sessions
-  row 'legit success' legit_success_pct ' %'
+  row 'legit success (of the sessions it could start)' legit_success_pct ' %'
+  row 'legit messages delivered of those offered (one per 250 ms slot)' legit_delivered_pct ' %'
   row 'legit latency p50 (ms)' legit_p50_ms
   row 'legit latency p99 (ms)' legit_p99_ms
   row 'legit latency max (ms)' legit_max_ms

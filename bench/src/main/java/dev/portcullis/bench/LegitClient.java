@@ -73,7 +73,7 @@ final class LegitClient {
             }
             timedSession();
             next += interval;
-            long now = System.nanoTime();
+            long now = Math.min(System.nanoTime(), deadlineNanos);
             if (next < now) {
                 long behind = (now - next) / interval;
                 missedSlots.addAndGet(behind);

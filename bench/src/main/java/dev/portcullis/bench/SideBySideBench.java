@@ -199,6 +199,10 @@ public final class SideBySideBench {
         kv.put(prefix + "_p99_ms", String.valueOf(c.latency.percentile(0.99)));
         kv.put(prefix + "_max_ms", String.valueOf(c.latency.max()));
         kv.put(prefix + "_missed_slots", String.valueOf(c.missedSlots.get()));
+        // Of the messages the sender meant to send (one per slot), the share delivered.
+        long offered = attempted + c.missedSlots.get();
+        kv.put(prefix + "_delivered_pct", offered == 0 ? "n/a"
+                : String.format(Locale.ROOT, "%.1f", 100.0 * (attempted - c.failures.get()) / offered));
         kv.put(prefix + "_first_failure", String.valueOf(c.firstFailure.get()));
     }
 
