@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/run-sidebyside.sh - the same flood and the same legitimate sender against (a) a real
 # Postfix with fail2ban on its log and (b) Portcullis (the launcher's stack plus a second edge),
-# one after the other (SideBySideBench). Loopback only; about 6 minutes with the defaults.
+# one after the other (SideBySideBench). Loopback only; about 7 minutes with the defaults,
+# most of it the stack's start (longer on a busy host).
 #
 #   bench/run-sidebyside.sh [FLOOD_SECONDS [ATTACKERS]]     defaults 45 and 60
 #
