@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class LegitClient {
 
-    private final InetSocketAddress target;
+    private final List<InetSocketAddress> targets;
     private final List<InetAddress> sources;
     private final String sender;
     private final String recipient;
@@ -31,10 +31,18 @@ final class LegitClient {
     final Histogram latency = new Histogram(120_000);
     final AtomicInteger failures = new AtomicInteger();
     final AtomicReference<String> firstFailure = new AtomicReference<>();
+    /** Paced slots skipped because the session before overran them (see runPaced). */
+    final AtomicLong missedSlots = new AtomicLong();
 
     LegitClient(InetSocketAddress target, List<InetAddress> sources, String sender, String recipient,
                 int timeoutMillis) {
-        this.target = target;
+        this(List.of(target), sources, sender, recipient, timeoutMillis);
+    }
+
+    /** Sessions go to the targets in turn (several edges behind one MX name). */
+    LegitClient(List<InetSocketAddress> targets, List<InetAddress> sources, String sender, String recipient,
+                int timeoutMillis) {
+        this.targets = List.copyOf(targets);
         this.sources = List.copyOf(sources);
         this.sender = sender;
         this.recipient = recipient;
@@ -44,19 +52,55 @@ final class LegitClient {
     /** Runs sessions back to back until {@code deadlineNanos}, at most {@code maxSessions}. */
     void runUntil(long deadlineNanos, int maxSessions) {
         for (int i = 0; i < maxSessions && System.nanoTime() < deadlineNanos; i++) {
-            long n = sequence.getAndIncrement();
-            long start = System.nanoTime();
-            try {
-                session(sources.get((int) (n % sources.size())), n);
-                latency.record((System.nanoTime() - start) / 1_000_000L);
-            } catch (IOException | RuntimeException e) {
-                failures.incrementAndGet();
-                firstFailure.compareAndSet(null, e.toString());
+            timedSession();
+        }
+    }
+
+    /**
+     * Starts one session every {@code intervalMillis} until {@code deadlineNanos} (a steady
+     * sender, as real mail arrives, rather than one that slows down when the server does): a
+     * session that overruns its slot is followed at once by the next, and the slots it
+     * overran are counted in {@link #missedSlots} (one sender, one session at a time: what a
+     * stalled server costs it shows there and in the latency, not as a backlog run later).
+     */
+    void runPaced(long deadlineNanos, long intervalMillis) throws InterruptedException {
+        long interval = intervalMillis * 1_000_000L;
+        long next = System.nanoTime();
+        while (next < deadlineNanos && System.nanoTime() < deadlineNanos) {
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+            }
+            timedSession();
+            next += interval;
+            long now = Math.min(System.nanoTime(), deadlineNanos);
+            if (next < now) {
+                long behind = (now - next) / interval;
+                missedSlots.addAndGet(behind);
+                next += behind * interval;
             }
         }
     }
 
-    private void session(InetAddress source, long n) throws IOException {
+
+    /** Sessions started so far (successful or not). */
+    long attempted() {
+        return sequence.get();
+    }
+
+    private void timedSession() {
+        long n = sequence.getAndIncrement();
+        long start = System.nanoTime();
+        try {
+            session(sources.get((int) (n % sources.size())), targets.get((int) (n % targets.size())), n);
+            latency.record((System.nanoTime() - start) / 1_000_000L);
+        } catch (IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            firstFailure.compareAndSet(null, e.toString());
+        }
+    }
+
+    private void session(InetAddress source, InetSocketAddress target, long n) throws IOException {
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(timeoutMillis);
@@ -91,38 +135,9 @@ final class LegitClient {
 
     /** Reads one (possibly multi-line) reply and checks its code. */
     private static void expect(InputStream in, int code, String after) throws IOException {
-        for (int lines = 0; lines < 100; lines++) {
-            String line = readLine(in);
-            if (line.length() < 3) {
-                throw new IOException("short reply after " + after + ": " + line);
-            }
-            if (line.length() > 3 && line.charAt(3) == '-') {
-                continue;
-            }
-            if (!line.startsWith(Integer.toString(code))) {
-                throw new IOException("after " + after + ": " + (line.length() > 120 ? line.substring(0, 120) : line));
-            }
-            return;
+        String line = SmtpReplies.read(in);
+        if (SmtpReplies.code(line) != code) {
+            throw new IOException("after " + after + ": " + (line.length() > 120 ? line.substring(0, 120) : line));
         }
-        throw new IOException("reply of more than 100 lines after " + after);
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder(64);
-        for (int i = 0; i < 2048; i++) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("connection closed by the edge");
-            }
-            if (b == '\n') {
-                int len = sb.length();
-                if (len > 0 && sb.charAt(len - 1) == '\r') {
-                    sb.setLength(len - 1);
-                }
-                return sb.toString();
-            }
-            sb.append((char) b);
-        }
-        throw new IOException("reply line longer than 2048 bytes");
     }
 }

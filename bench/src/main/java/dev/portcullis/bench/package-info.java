@@ -12,7 +12,10 @@
  * {@link dev.portcullis.bench.EventGenerator}'s sessions and compares the reputation-service's
  * ingest with a plain Kafka consumer, times its REST API meanwhile, and measures its memory
  * and the grid's per tracked client; {@link dev.portcullis.bench.JfrSummary} condenses a JFR
- * recording of it. See {@code bench/README.md}.
+ * recording of it. {@link dev.portcullis.bench.SideBySideBench} runs one flood from many 127.x
+ * {@link dev.portcullis.bench.Attacker}s and one paced legitimate sender against a defence
+ * ({@code bench/run-sidebyside.sh}: Postfix + fail2ban, then Portcullis) and times each
+ * attacker's ban. See {@code bench/README.md}.
  *
  * <p>PROTOCOL
  * <br>Reputation bench: Kafka (producer and consumers), Hot Rod (to a 2-node grid inside the bench JVM)
