@@ -16,6 +16,7 @@ import dev.portcullis.edge.relay.ProxySession;
 import dev.portcullis.edge.restrict.Facts;
 import dev.portcullis.edge.restrict.Notes;
 import dev.portcullis.edge.restrict.Outcome;
+import dev.portcullis.edge.tls.TlsGate;
 import dev.portcullis.events.SessionEvent;
 import dev.portcullis.events.Verdict;
 import io.vertx.core.Context;
@@ -181,6 +182,21 @@ final class SmtpSession {
     }
 
     void start(Runnable onEnd) {
+        start(onEnd, null);
+    }
+
+    /**
+     * @param early input that arrived with the PROXY header, before our greeting (null if
+     *              none): read as if it came right after the greeting, as smtpd would read it
+     */
+    void start(Runnable onEnd, Buffer early) {
+        open(onEnd);
+        if (early != null && early.length() > 0) {
+            onInput(early);
+        }
+    }
+
+    private void open(Runnable onEnd) {
         this.onEnd = onEnd;
         socket.handler(this::onInput);
         socket.closeHandler(v -> onClosed());
@@ -418,6 +434,11 @@ final class SmtpSession {
         if (accessDenied && !verb.equals("QUIT")) {
             counts.count(knownVerb ? verb : "unknown", false);
             error(lastCommand, Replies.accessDenied(clientLog));
+            return;
+        }
+        if (settings.tls() != null && settings.tls().required() && !tls && !TlsGate.allowedBeforeTls(verb)) {
+            counts.count(knownVerb ? verb : "unknown", false);
+            error(lastCommand, TlsGate.mustStartTls());
             return;
         }
         dispatch(verb, args);
