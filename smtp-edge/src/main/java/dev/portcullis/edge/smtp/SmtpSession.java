@@ -854,13 +854,14 @@ final class SmtpSession {
             fail("STARTTLS", Replies.syntax("STARTTLS"));
             return;
         }
-        LocalAnvil.Exceeded over = services.anvil().newTlsSession(clientAddress, clientIp);
+        // As Postfix: refused here (454, the session goes on in clear text) once the client's
+        // completed handshakes are over the limit; the handshake that crosses it gets a 421.
+        LocalAnvil.Exceeded over = services.anvil().newTlsSessionStatus(clientAddress, clientIp);
         if (over != null) {
             limitHit(over);
-            services.log().smtpd("warning: New TLS session rate limit exceeded: " + over.value() + " from "
-                    + clientLog + " for service smtp");
+            tlsRateWarning(over);
             counts.count("STARTTLS", false);
-            reply(Replies.tooManyTlsSessions(settings.myhostname(), clientIp), true, "STARTTLS");
+            reply(Replies.tooManyTlsSessions(clientLog), true, "STARTTLS");
             return;
         }
         counts.count("STARTTLS", true);
@@ -885,12 +886,25 @@ final class SmtpSession {
                 return;
             }
             tls = true;
+            LocalAnvil.Exceeded crossed = services.anvil().newTlsSession(clientAddress, clientIp);
+            if (crossed != null) {
+                limitHit(crossed);
+                tlsRateWarning(crossed);
+                endReason = "limit";
+                reply(Replies.tooManyNewTlsSessions(settings.myhostname(), clientLog), false, "STARTTLS");
+                return;
+            }
             helo = null;
             heloName = null;
             esmtp = false;
             abortTransaction();
             process();
         });
+    }
+
+    private void tlsRateWarning(LocalAnvil.Exceeded over) {
+        services.log().smtpd("warning: New TLS session rate limit exceeded: " + over.value() + " from "
+                + clientLog + " for service smtp");
     }
 
     // ------------------------------------------------------------------ DATA

@@ -90,6 +90,10 @@ public final class TlsCiphers {
         return s -> s.contains("_WITH_") && category.test(s);
     }
 
+    private static boolean aead(String suite) {
+        return suite.contains("_GCM_") || suite.contains("_CCM") || suite.contains("_CHACHA20_");
+    }
+
     private static Map<String, Predicate<String>> categories() {
         Predicate<String> dhe = s -> s.startsWith("TLS_DHE_") || s.startsWith("SSL_DHE_");
         Predicate<String> ecdhe = s -> s.startsWith("TLS_ECDHE_");
@@ -107,8 +111,9 @@ public final class TlsCiphers {
                 Map.entry("MD5", s -> s.endsWith("_MD5")),
                 Map.entry("SHA1", sha1),
                 Map.entry("SHA", sha1),
-                Map.entry("SHA256", s -> s.endsWith("_SHA256")),
-                Map.entry("SHA384", s -> s.endsWith("_SHA384")),
+                // As OpenSSL: the MAC, so AEAD suites (GCM, CCM, ChaCha20) are not SHA256/SHA384 ones.
+                Map.entry("SHA256", s -> s.endsWith("_SHA256") && !aead(s)),
+                Map.entry("SHA384", s -> s.endsWith("_SHA384") && !aead(s)),
                 Map.entry("AES", s -> s.contains("_AES_")),
                 Map.entry("AES128", s -> s.contains("_AES_128_")),
                 Map.entry("AES256", s -> s.contains("_AES_256_")),
