@@ -71,12 +71,20 @@ public final class TlsConfig {
         } catch (IllegalArgumentException e) {
             throw p.invalid(ciphersParameter, e.getMessage());
         }
+        String exclusionParameter = required && !p.list("smtpd_tls_mandatory_exclude_ciphers").isEmpty()
+                ? "smtpd_tls_mandatory_exclude_ciphers" : "smtpd_tls_exclude_ciphers";
         List<String> suites;
         try {
             suites = TlsCiphers.suites(exclusions, List.of(jvm.getCipherSuites()));
         } catch (IllegalArgumentException e) {
-            throw p.invalid(required && !p.list("smtpd_tls_mandatory_exclude_ciphers").isEmpty()
-                    ? "smtpd_tls_mandatory_exclude_ciphers" : "smtpd_tls_exclude_ciphers", e.getMessage());
+            throw p.invalid(exclusionParameter, e.getMessage());
+        }
+        // TLS 1.3 suites ("TLS_AES_...", no "_WITH_") serve only TLS 1.3, the others only older versions.
+        boolean tls13 = protocols.contains("TLSv1.3");
+        boolean older = protocols.size() > (tls13 ? 1 : 0);
+        if (suites.stream().noneMatch(s -> s.contains("_WITH_") ? older : tls13)) {
+            throw p.invalid(exclusionParameter, "no cipher suite left for the protocols of " + protocolsParameter
+                    + " (" + String.join(", ", protocols) + ")");
         }
         return new EdgeSettings.TlsSettings(Path.of(certFile), Path.of(keyFile), required, protocols, suites);
     }
