@@ -28,12 +28,13 @@ import static org.awaitility.Awaitility.await;
 /**
  * A hand-built edge on 127.0.0.1 (ephemeral port) for session tests: main.cf lines on top of
  * a small base (loopback not in mynetworks, no anvil exceptions), a decision table the test
- * fills, the events it published, its mail log and its metrics registry.
+ * fills, a verdict table likewise, the events it published, its mail log and its metrics registry.
  */
 final class TestEdge implements AutoCloseable {
 
     final Vertx vertx = Vertx.vertx();
     final DecisionTable decisions = new DecisionTable(1000);
+    final ClusterVerdicts verdicts = new ClusterVerdicts(Clock.systemUTC(), 100);
     final List<SessionEvent> events = new CopyOnWriteArrayList<>();
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final Path logFile;
@@ -49,7 +50,7 @@ final class TestEdge implements AutoCloseable {
                 "127.0.0.1:" + nextHopPort, "test-edge");
         logFile = Files.createTempFile("test-edge", ".maillog");
         log = new MailLog(logFile, "postfix", "edge.example", Clock.systemUTC());
-        server = new SmtpServer(HandBuiltServices.build(vertx, settings, new ClusterVerdicts(Clock.systemUTC(), 100),
+        server = new SmtpServer(HandBuiltServices.build(vertx, settings, verdicts,
                 new BanGate(decisions, BanGate.Action.REPLY, 25, Clock.systemUTC()), ContentCheck.NONE, events::add,
                 log, Duration.ofSeconds(5), new EdgeMetrics(registry)), "127.0.0.1", 0);
         server.start(1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

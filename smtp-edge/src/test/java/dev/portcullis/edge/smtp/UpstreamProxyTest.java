@@ -2,6 +2,7 @@ package dev.portcullis.edge.smtp;
 
 import dev.portcullis.events.Decision;
 import dev.portcullis.events.SessionEvent;
+import dev.portcullis.events.Verdict;
 import dev.portcullis.testkit.FreePort;
 import dev.portcullis.testkit.SmtpTestClient;
 import org.junit.jupiter.api.AfterEach;
@@ -253,6 +254,23 @@ class UpstreamProxyTest {
         try (SmtpTestClient c = proxied("203.0.113.67")) {
             assertEquals(220, c.readReply().code(), "a ban of the load balancer's address does not hit its clients");
         }
+    }
+
+    @Test
+    void clusterVerdictsApplyToTheProxiedClient() throws Exception {
+        start();
+        Instant until = Instant.now().plusSeconds(600);
+        edge.verdicts.apply("203.0.113.0/24", new Verdict(Verdict.SCHEMA, "203.0.113.0/24", Instant.now(), "test",
+                List.of(new Verdict.Entry(Verdict.MESSAGE_RATE, 999, 1, until))));
+        edge.verdicts.apply("127.0.0.1", new Verdict(Verdict.SCHEMA, "127.0.0.1", Instant.now(), "test",
+                List.of(new Verdict.Entry(Verdict.CONNECTION_COUNT, 999, 1, until))));
+        try (SmtpTestClient c = proxied("203.0.113.30")) {
+            assertEquals(220, c.readReply().code(), "the verdict on the load balancer's own address does not apply");
+            assertEquals(250, c.command("HELO x.example").code());
+            assertEquals("450 4.7.1 Error: too much mail from 203.0.113.30",
+                    c.command("MAIL FROM:<a@example.org>").lastLine());
+        }
+        edge.awaitLog(l -> l.contains("from unknown[203.0.113.30]") && l.contains("(cluster-wide)"));
     }
 
     // ------------------------------------------------------------------ refusals
