@@ -202,6 +202,14 @@ public final class PostfixDefaults {
         list(t, "smtpd_tls_protocols", ">=TLSv1");
         list(t, "smtpd_tls_mandatory_protocols", ">=TLSv1");
         string(t, "smtpd_tls_ciphers", "medium");
+        string(t, "smtpd_tls_mandatory_ciphers", "medium");
+        list(t, "smtpd_tls_exclude_ciphers", "");
+        list(t, "smtpd_tls_mandatory_exclude_ciphers", "");
+        bool(t, "smtpd_use_tls", "no");
+        bool(t, "smtpd_enforce_tls", "no");
+        // --- PROXY protocol (haproxy) -------------------------------------------------------
+        string(t, "smtpd_upstream_proxy_protocol", "");
+        time(t, "smtpd_upstream_proxy_timeout", "5s", 1);
         return Collections.unmodifiableMap(t);
     }
 

@@ -130,6 +130,13 @@
  * smtpd_tls_protocols = &gt;=TLSv1
  * smtpd_tls_mandatory_protocols = &gt;=TLSv1
  * smtpd_tls_ciphers = medium
+ * smtpd_tls_mandatory_ciphers = medium
+ * smtpd_tls_exclude_ciphers =
+ * smtpd_tls_mandatory_exclude_ciphers =
+ * smtpd_use_tls = no
+ * smtpd_enforce_tls = no
+ * smtpd_upstream_proxy_protocol =
+ * smtpd_upstream_proxy_timeout = 5s            (min 1s)
  * parent_domain_matches_subdomains = debug_peer_list,fast_flush_domains,mynetworks,
  *     permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps
  * strict_rfc821_envelopes = no

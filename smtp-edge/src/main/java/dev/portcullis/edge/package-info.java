@@ -9,8 +9,9 @@
  * verdicts they send back (connection, message and recipient rates over every edge, errors
  * carried across reconnects) on top of its own limits.
  * <p>PROTOCOL
- * <p>In: RFC 5321 ESMTP with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, STARTTLS (when a
- * key pair is configured), VRFY. Out: SMTP to {@code PORTCULLIS_NEXT_HOPS}, one connection per
+ * <p>In: RFC 5321 ESMTP with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, STARTTLS (per
+ * {@code smtpd_tls_security_level}, see {@link dev.portcullis.edge.tls}), VRFY; optionally
+ * behind the PROXY protocol from trusted load balancers (see {@link dev.portcullis.edge.proxy}). Out: SMTP to {@code PORTCULLIS_NEXT_HOPS}, one connection per
  * transaction, opened at the first accepted RCPT (as Postfix's smtpd_proxy_filter does); the
  * client's 250 for a message is the next hop's 250. Kafka: publishes {@code portcullis.events};
  * reads {@code portcullis.verdicts} (compacted, key = IP or CIDR, tombstone = lifted) in full

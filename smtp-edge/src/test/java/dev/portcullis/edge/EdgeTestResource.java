@@ -48,6 +48,7 @@ public class EdgeTestResource implements QuarkusTestResourceLifecycleManager {
             throw new java.io.UncheckedIOException(e);
         }
         return Map.of(
+                "postfix.smtpd_tls_security_level", "may",
                 "postfix.smtpd_tls_cert_file", resource("/tls/cert.pem").toString(),
                 "postfix.smtpd_tls_key_file", resource("/tls/key.pem").toString(),
                 "postfix.maillog_file", maillog.toString(),

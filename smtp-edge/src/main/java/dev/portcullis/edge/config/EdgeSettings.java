@@ -1,10 +1,13 @@
 package dev.portcullis.edge.config;
 
+import dev.portcullis.edge.proxy.UpstreamProxy;
 import dev.portcullis.edge.restrict.RestrictionEngine;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -41,10 +44,14 @@ import java.util.function.Predicate;
  * @param restrictions           the {@code smtpd_*_restrictions} lists, {@code smtpd_delay_reject}
  *                               and the reply-code parameters, with their tables opened
  * @param anvil                  the anvil limits
- * @param tls                    STARTTLS key material (null = STARTTLS not offered)
+ * @param tls                    STARTTLS per {@code smtpd_tls_security_level} (null = not offered);
+ *                               see {@link dev.portcullis.edge.tls.TlsConfig}
  * @param nextHops               {@code PORTCULLIS_NEXT_HOPS}, "host:port[,host:port…]"
  * @param proxyTimeout           {@code smtpd_proxy_timeout}
  * @param edgeId                 this edge's name in events and logs
+ * @param upstreamProxy          {@code smtpd_upstream_proxy_protocol = haproxy} with
+ *                               {@code portcullis_upstream_proxy_networks} and
+ *                               {@code smtpd_upstream_proxy_timeout} (null = off)
  */
 public record EdgeSettings(
         String myhostname,
@@ -76,7 +83,8 @@ public record EdgeSettings(
         TlsSettings tls,
         String nextHops,
         Duration proxyTimeout,
-        String edgeId) {
+        String edgeId,
+        UpstreamProxy.Settings upstreamProxy) {
 
     /**
      * Anvil's per-client limits (0 = no limit) over {@code anvil_rate_time_unit}, and the
@@ -87,7 +95,16 @@ public record EdgeSettings(
                               Predicate<InetAddress> exceptions) {
     }
 
-    /** {@code smtpd_tls_cert_file} and {@code smtpd_tls_key_file} (PEM). */
-    public record TlsSettings(Path certFile, Path keyFile) {
+    /**
+     * STARTTLS: {@code smtpd_tls_cert_file} and {@code smtpd_tls_key_file} (PEM), whether TLS
+     * is required before mail ({@code smtpd_tls_security_level = encrypt}), and the JSSE
+     * protocol and cipher suite names to enable at that level.
+     */
+    public record TlsSettings(Path certFile, Path keyFile, boolean required, Set<String> protocols,
+                              List<String> cipherSuites) {
+        public TlsSettings {
+            protocols = Set.copyOf(protocols);
+            cipherSuites = List.copyOf(cipherSuites);
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.portcullis.edge.config;
 
+import dev.portcullis.edge.proxy.UpstreamProxy;
 import dev.portcullis.edge.restrict.Destinations;
+import dev.portcullis.edge.tls.TlsConfig;
 import dev.portcullis.edge.restrict.RestrictionEngine;
 import dev.portcullis.postfix.DomainList;
 import dev.portcullis.postfix.MainCf;
@@ -13,10 +15,8 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -58,21 +58,7 @@ public class EdgeSettingsLoader {
         DomainList relayDomains = p.domainList("relay_domains");
         RestrictionEngine restrictions = RestrictionEngine.from(p, mynetworks::matches,
                 new Destinations(mydestination::matches, relayDomains::matches, p.string("myorigin")));
-        String certFile = p.string("smtpd_tls_cert_file");
-        String keyFile = p.string("smtpd_tls_key_file");
-        EdgeSettings.TlsSettings tls = null;
-        if (!certFile.isEmpty() || !keyFile.isEmpty()) {
-            if (certFile.isEmpty() || keyFile.isEmpty()) {
-                throw p.invalid(certFile.isEmpty() ? "smtpd_tls_cert_file" : "smtpd_tls_key_file",
-                        "smtpd_tls_cert_file and smtpd_tls_key_file must both be set for STARTTLS");
-            }
-            for (String name : List.of("smtpd_tls_cert_file", "smtpd_tls_key_file")) {
-                if (!Files.isReadable(Path.of(p.string(name)))) {
-                    throw p.invalid(name, "cannot read file");
-                }
-            }
-            tls = new EdgeSettings.TlsSettings(Path.of(certFile), Path.of(keyFile));
-        }
+        EdgeSettings.TlsSettings tls = TlsConfig.from(p);
         String maillog = p.string("maillog_file");
         String inet = p.list("inet_interfaces").stream().findFirst().orElse("all");
         String listen = switch (inet.toLowerCase(Locale.ROOT)) {
@@ -135,7 +121,28 @@ public class EdgeSettingsLoader {
                 tls,
                 nextHops,
                 positive(p, "smtpd_proxy_timeout"),
-                edgeId);
+                edgeId,
+                upstreamProxy(p));
+    }
+
+    /**
+     * smtpd_upstream_proxy_protocol (empty or "haproxy", as Postfix) and, ours, the load
+     * balancers allowed to send the header: without them the edge would believe any client's
+     * claim to be any address, so they must be listed whenever the protocol is on.
+     */
+    private static UpstreamProxy.Settings upstreamProxy(PostfixParameters p) {
+        String trustedName = OWN + "upstream_proxy_networks";
+        String protocol = p.string("smtpd_upstream_proxy_protocol");
+        if (protocol.isEmpty()) {
+            return null;
+        }
+        p.enumValue("smtpd_upstream_proxy_protocol", "haproxy");
+        NetworkList trusted = p.has(trustedName) ? p.networkList(trustedName) : null;
+        if (trusted == null || trusted.isEmpty()) {
+            throw p.invalid("smtpd_upstream_proxy_protocol", "set " + trustedName
+                    + " to the load balancers' networks (CIDR list) that may send PROXY headers");
+        }
+        return new UpstreamProxy.Settings(trusted::matches, positive(p, "smtpd_upstream_proxy_timeout"));
     }
 
     private static java.util.function.Predicate<InetAddress> exceptions(PostfixParameters p) {

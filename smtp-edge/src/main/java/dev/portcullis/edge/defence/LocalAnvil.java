@@ -101,10 +101,33 @@ public final class LocalAnvil {
         return rate(client, ip, limits.recipientRateLimit(), "smtpd_client_recipient_rate_limit", Counter.RECIPIENT);
     }
 
-    /** A new TLS session; null when within {@code smtpd_client_new_tls_session_rate_limit}. */
+    /**
+     * A new TLS session, counted once its handshake is done (anvil_clnt_newtls); null when
+     * within {@code smtpd_client_new_tls_session_rate_limit}.
+     */
     public Exceeded newTlsSession(InetAddress client, String ip) {
         return rate(client, ip, limits.newTlsSessionRateLimit(), "smtpd_client_new_tls_session_rate_limit",
                 Counter.TLS);
+    }
+
+    /**
+     * At STARTTLS, before the handshake (anvil_clnt_newtls_stat): the new TLS sessions so far,
+     * not counting this one; null when they are within the limit.
+     */
+    public Exceeded newTlsSessionStatus(InetAddress client, String ip) {
+        int limit = limits.newTlsSessionRateLimit();
+        if (limit <= 0 || exempt(client)) {
+            return null;
+        }
+        ClientState state = clients.getIfPresent(ip);
+        if (state == null) {
+            return null;
+        }
+        long rate;
+        synchronized (state) {
+            rate = state.tlsRate.current(nanoClock.getAsLong(), unit());
+        }
+        return rate > limit ? new Exceeded("smtpd_client_new_tls_session_rate_limit", rate, limit) : null;
     }
 
     /** Clients currently tracked (for metrics). */
@@ -155,6 +178,10 @@ public final class LocalAnvil {
                 count = 0;
             }
             return ++count;
+        }
+
+        long current(long now, long unit) {
+            return count == 0 || now - start >= unit ? 0 : count;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.portcullis.edge.smtp;
 
+import dev.portcullis.edge.proxy.UpstreamProxy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -9,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The edge's Prometheus metrics (names start {@code portcullis_edge_}). Active sessions is
  * the signal to scale edges on under a flood: tarpitted sessions cost memory, not CPU.
  */
-public final class EdgeMetrics {
+public final class EdgeMetrics implements UpstreamProxy.Counters {
 
     private final MeterRegistry registry;
     private final AtomicInteger activeSessions = new AtomicInteger();
@@ -58,6 +59,18 @@ public final class EdgeMetrics {
     /** A connection refused because a decision bans the client ({@code action}: reply or close). */
     void banned(String action) {
         registry.counter("portcullis.edge.banned", "action", action).increment();
+    }
+
+    /** A connection refused before SMTP by the PROXY protocol: untrusted, malformed, timeout, lost. */
+    @Override
+    public void proxyRefused(String reason) {
+        registry.counter("portcullis.edge.proxy.refused", "reason", reason).increment();
+    }
+
+    /** A PROXY header accepted: {@code proxy} (relayed client) or {@code local} (LOCAL/UNKNOWN). */
+    @Override
+    public void proxyAccepted(String command) {
+        registry.counter("portcullis.edge.proxy.accepted", "command", command).increment();
     }
 
     /** A content check's outcome: accept, rewrite, reject, discard, failed. */

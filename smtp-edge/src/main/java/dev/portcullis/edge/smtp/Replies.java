@@ -211,8 +211,14 @@ public final class Replies {
         return SmtpReply.of(421, "4.7.0", myhostname + " Error: too many connections from " + ip);
     }
 
-    public static SmtpReply tooManyTlsSessions(String myhostname, String ip) {
-        return SmtpReply.of(421, "4.7.0", myhostname + " Error: too many new TLS sessions from " + ip);
+    /** STARTTLS refused, the session goes on (Postfix's starttls_cmd); {@code client} is "unknown[IP]". */
+    public static SmtpReply tooManyTlsSessions(String client) {
+        return SmtpReply.of(454, "4.7.0", "Error: too many new TLS sessions from " + client);
+    }
+
+    /** The handshake that crossed the limit: told inside TLS, then closed (smtpd_start_tls). */
+    public static SmtpReply tooManyNewTlsSessions(String myhostname, String client) {
+        return SmtpReply.of(421, "4.7.0", myhostname + " Error: too many new TLS sessions from " + client);
     }
 
     public static SmtpReply tooMuchMail(String ip) {

@@ -3,6 +3,7 @@ package dev.portcullis.edge.smtp;
 import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.defence.BanGate;
 import dev.portcullis.edge.protocol.SmtpReply;
+import dev.portcullis.edge.proxy.UpstreamProxy;
 import dev.portcullis.events.Decision;
 import dev.portcullis.events.SessionEvent;
 import io.vertx.core.AbstractVerticle;
@@ -47,6 +48,8 @@ public final class SmtpServer {
     private final Set<SmtpSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile int boundPort = -1;
     private volatile boolean draining;
+    /** The PROXY protocol reader in front of every session; null when it is off. */
+    private UpstreamProxy upstreamProxy;
     private String deploymentId;
     private long reloadTimer = -1;
 
@@ -78,11 +81,15 @@ public final class SmtpServer {
                 .setReuseAddress(true)
                 .setAcceptBacklog(4096);
         if (settings.tls() != null) {
-            // Key material for STARTTLS; the listener itself starts in clear text.
+            // Key material, protocols and suites for STARTTLS; the listener itself starts in clear text.
             options.setKeyCertOptions(new PemKeyCertOptions()
                     .setCertPath(settings.tls().certFile().toString())
                     .setKeyPath(settings.tls().keyFile().toString()));
+            options.setEnabledSecureTransportProtocols(settings.tls().protocols());
+            settings.tls().cipherSuites().forEach(options::addEnabledCipherSuite);
         }
+        upstreamProxy = settings.upstreamProxy() == null ? null
+                : new UpstreamProxy(services.vertx(), settings.upstreamProxy(), services.log(), services.metrics());
         Promise<String> deployed = Promise.promise();
         services.vertx().deployVerticle(() -> new Listener(options),
                 new DeploymentOptions().setInstances(Math.max(1, instances)), deployed);
@@ -190,14 +197,24 @@ public final class SmtpServer {
         }
 
         private void accept(NetSocket socket) {
-            InetAddress client;
+            InetAddress peer;
             try {
-                client = InetAddress.getByName(socket.remoteAddress().hostAddress());
+                peer = InetAddress.getByName(socket.remoteAddress().hostAddress());
             } catch (UnknownHostException e) {
                 // remote addresses are numeric; this cannot resolve anything
                 socket.close();
                 return;
             }
+            if (upstreamProxy == null) {
+                admit(socket, peer, socket.remoteAddress().port(), null);
+            } else {
+                // The header comes first; the client it names is the client for everything after.
+                upstreamProxy.read(socket, peer, socket.remoteAddress().port(),
+                        (client, clientPort, early) -> admit(socket, client, clientPort, early));
+            }
+        }
+
+        private void admit(NetSocket socket, InetAddress client, int clientPort, Buffer early) {
             // Before any other work: a banned client costs no session slot, no anvil count.
             Decision ban = services.bans().banOf(client);
             if (ban != null) {
@@ -213,14 +230,13 @@ public final class SmtpServer {
             if (active > services.settings().processLimit()) {
                 services.metrics().activeSessions().decrementAndGet();
                 services.log().smtpd("warning: " + "too many sessions (default_process_limit="
-                        + services.settings().processLimit() + "), refusing " + socket.remoteAddress().host());
+                        + services.settings().processLimit() + "), refusing " + client.getHostAddress());
                 socket.write(Replies.allPortsBusy().toBuffer()).onComplete(v -> socket.close());
                 return;
             }
-            SmtpSession session = new SmtpSession(services, socket, client, socket.remoteAddress().port(),
-                    vertx.getOrCreateContext());
+            SmtpSession session = new SmtpSession(services, socket, client, clientPort, vertx.getOrCreateContext());
             sessions.add(session);
-            session.start(() -> sessions.remove(session));
+            session.start(() -> sessions.remove(session), early);
         }
     }
 }

@@ -17,6 +17,7 @@ import dev.portcullis.edge.restrict.EnvelopeAction;
 import dev.portcullis.edge.restrict.Facts;
 import dev.portcullis.edge.restrict.Notes;
 import dev.portcullis.edge.restrict.Outcome;
+import dev.portcullis.edge.tls.TlsGate;
 import dev.portcullis.events.SessionEvent;
 import dev.portcullis.events.Verdict;
 import io.vertx.core.Context;
@@ -194,6 +195,21 @@ final class SmtpSession {
     }
 
     void start(Runnable onEnd) {
+        start(onEnd, null);
+    }
+
+    /**
+     * @param early input that arrived with the PROXY header, before our greeting (null if
+     *              none): read as if it came right after the greeting, as smtpd would read it
+     */
+    void start(Runnable onEnd, Buffer early) {
+        open(onEnd);
+        if (early != null && early.length() > 0) {
+            onInput(early);
+        }
+    }
+
+    private void open(Runnable onEnd) {
         this.onEnd = onEnd;
         socket.handler(this::onInput);
         socket.closeHandler(v -> onClosed());
@@ -431,6 +447,11 @@ final class SmtpSession {
         if (accessDenied && !verb.equals("QUIT")) {
             counts.count(knownVerb ? verb : "unknown", false);
             error(lastCommand, Replies.accessDenied(clientLog));
+            return;
+        }
+        if (settings.tls() != null && settings.tls().required() && !tls && !TlsGate.allowedBeforeTls(verb)) {
+            counts.count(knownVerb ? verb : "unknown", false);
+            error(lastCommand, TlsGate.mustStartTls());
             return;
         }
         dispatch(verb, args);
@@ -923,13 +944,14 @@ final class SmtpSession {
             fail("STARTTLS", Replies.syntax("STARTTLS"));
             return;
         }
-        LocalAnvil.Exceeded over = services.anvil().newTlsSession(clientAddress, clientIp);
+        // As Postfix: refused here (454, the session goes on in clear text) once the client's
+        // completed handshakes are over the limit; the handshake that crosses it gets a 421.
+        LocalAnvil.Exceeded over = services.anvil().newTlsSessionStatus(clientAddress, clientIp);
         if (over != null) {
             limitHit(over);
-            services.log().smtpd("warning: New TLS session rate limit exceeded: " + over.value() + " from "
-                    + clientLog + " for service smtp");
+            tlsRateWarning(over);
             counts.count("STARTTLS", false);
-            reply(Replies.tooManyTlsSessions(settings.myhostname(), clientIp), true, "STARTTLS");
+            reply(Replies.tooManyTlsSessions(clientLog), true, "STARTTLS");
             return;
         }
         counts.count("STARTTLS", true);
@@ -954,12 +976,25 @@ final class SmtpSession {
                 return;
             }
             tls = true;
+            LocalAnvil.Exceeded crossed = services.anvil().newTlsSession(clientAddress, clientIp);
+            if (crossed != null) {
+                limitHit(crossed);
+                tlsRateWarning(crossed);
+                endReason = "limit";
+                reply(Replies.tooManyNewTlsSessions(settings.myhostname(), clientLog), false, "STARTTLS");
+                return;
+            }
             helo = null;
             heloName = null;
             esmtp = false;
             abortTransaction();
             process();
         });
+    }
+
+    private void tlsRateWarning(LocalAnvil.Exceeded over) {
+        services.log().smtpd("warning: New TLS session rate limit exceeded: " + over.value() + " from "
+                + clientLog + " for service smtp");
     }
 
     // ------------------------------------------------------------------ DATA

@@ -60,7 +60,8 @@ class EdgeSettingsLoaderTest {
         assertTrue(e.getMessage().contains("smtpd_forbid_bare_newline"), e.getMessage());
 
         // Postfix's default smtpd_tls_key_file is $smtpd_tls_cert_file: one PEM with both.
-        e = assertThrows(PostfixConfigException.class, () -> load("smtpd_tls_cert_file = /nonexistent.pem\n"));
+        e = assertThrows(PostfixConfigException.class,
+                () -> load("smtpd_tls_cert_file = /nonexistent.pem\nsmtpd_tls_security_level = may\n"));
         assertTrue(e.getMessage().contains("main.cf:1: smtpd_tls_cert_file = /nonexistent.pem: cannot read file"),
                 e.getMessage());
     }

@@ -35,6 +35,13 @@ final class HandBuiltServices {
     static SessionServices build(Vertx vertx, EdgeSettings settings, ClusterVerdicts verdicts, BanGate bans,
                                  ContentCheck content, Consumer<SessionEvent> events, MailLog log,
                                  Duration proxyTimeout) {
+        return build(vertx, settings, verdicts, bans, content, events, log, proxyTimeout,
+                new EdgeMetrics(new SimpleMeterRegistry()));
+    }
+
+    static SessionServices build(Vertx vertx, EdgeSettings settings, ClusterVerdicts verdicts, BanGate bans,
+                                 ContentCheck content, Consumer<SessionEvent> events, MailLog log,
+                                 Duration proxyTimeout, EdgeMetrics metrics) {
         return new SessionServices(vertx, settings,
                 new TarpitPolicy(settings.errorSleepTime(), settings.softErrorLimit(), settings.hardErrorLimit(), false,
                         Duration.ofSeconds(30)),
@@ -44,7 +51,7 @@ final class HandBuiltServices {
                 content,
                 new NextHopClient(vertx, NextHop.parseList(settings.nextHops()), proxyTimeout, settings.myhostname(),
                         2048, 100),
-                events, log, new EdgeMetrics(new SimpleMeterRegistry()), Clock.systemUTC());
+                events, log, metrics, Clock.systemUTC());
     }
 
     /** Bans from an empty table: nobody is banned. */
