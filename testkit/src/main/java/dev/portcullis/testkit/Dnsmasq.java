@@ -30,11 +30,13 @@ public final class Dnsmasq implements AutoCloseable {
     private static final Path BINARY = Path.of("/usr/sbin/dnsmasq");
 
     private final Process process;
+    private final String address;
     private final int port;
     private final Path dir;
 
-    private Dnsmasq(Process process, int port, Path dir) {
+    private Dnsmasq(Process process, String address, int port, Path dir) {
         this.process = process;
+        this.address = address;
         this.port = port;
         this.dir = dir;
     }
@@ -59,7 +61,7 @@ public final class Dnsmasq implements AutoCloseable {
 
     /** "127.0.0.1:port", as portcullis_dns_servers takes it. */
     public String server() {
-        return "127.0.0.1:" + port;
+        return address + ":" + port;
     }
 
     @Override
@@ -84,6 +86,18 @@ public final class Dnsmasq implements AutoCloseable {
     public static final class Builder {
         private final List<String> lines = new ArrayList<>();
         private int ttl = 60;
+        private String address = "127.0.0.1";
+        private int fixedPort;
+
+        /**
+         * Listen on this address and port instead of 127.0.0.1 and an ephemeral port: a system
+         * resolver (resolv.conf) can only use port 53 (see {@link RealPostfix#withResolvConf}).
+         */
+        public Builder listen(String address, int port) {
+            this.address = address;
+            this.fixedPort = port;
+            return this;
+        }
 
         /** The TTL of every record served (dnsmasq's local-ttl; its own default, 0, defeats caching). */
         public Builder ttl(int seconds) {
@@ -149,16 +163,16 @@ public final class Dnsmasq implements AutoCloseable {
             Path dir = Files.createTempDirectory("dnsmasq");
             IOException last = null;
             for (int tries = 0; tries < 5; tries++) {
-                int port = FreePort.find();
+                int port = fixedPort > 0 ? fixedPort : FreePort.find();
                 Path conf = dir.resolve("dnsmasq.conf");
-                List<String> all = new ArrayList<>(List.of("port=" + port, "listen-address=127.0.0.1",
+                List<String> all = new ArrayList<>(List.of("port=" + port, "listen-address=" + address,
                         "bind-interfaces", "no-resolv", "no-hosts", "no-poll", "user=root", "pid-file=",
                         "log-facility=" + dir.resolve("log"), "log-queries", "local-ttl=" + ttl));
                 all.addAll(lines);
                 Files.write(conf, all, StandardCharsets.UTF_8);
                 Process p = new ProcessBuilder(BINARY.toString(), "-k", "-C", conf.toString())
                         .redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
-                Dnsmasq d = new Dnsmasq(p, port, dir);
+                Dnsmasq d = new Dnsmasq(p, address, port, dir);
                 if (d.awaitReady(Duration.ofSeconds(10))) {
                     return d;
                 }
@@ -174,13 +188,13 @@ public final class Dnsmasq implements AutoCloseable {
     private boolean awaitReady(Duration max) throws IOException {
         long end = System.nanoTime() + max.toNanos();
         byte[] query = HexFormat.of().parseHex("beef01000001000000000000" + "0000060001");
-        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getByName(address))) {
             s.setSoTimeout(200);
             while (System.nanoTime() < end) {
                 if (!process.isAlive()) {
                     return false;
                 }
-                s.send(new DatagramPacket(query, query.length, InetAddress.getLoopbackAddress(), port));
+                s.send(new DatagramPacket(query, query.length, InetAddress.getByName(address), port));
                 try {
                     s.receive(new DatagramPacket(new byte[512], 512));
                     return true;

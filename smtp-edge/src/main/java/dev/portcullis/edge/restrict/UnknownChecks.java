@@ -28,8 +28,10 @@ import java.util.function.Consumer;
  * literals, addresses without a domain and domains in mydestination are not looked up
  * (Postfix resolves those locally).</li>
  * </ul>
- * Lookup order as dns_lookup_l(): MX first for mail domains and an NXDOMAIN there ends the
- * search; for HELO names A, AAAA, MX. All questions of one check are asked at once.
+ * As dns_lookup_l(): for mail domains a (null) MX decides, else any A or AAAA record is
+ * enough - also after an NXDOMAIN for the MX (the real Postfix goes on, DnsSideBySideTest);
+ * for HELO names any A, AAAA or MX record. With none, a temporary failure of any of the
+ * lookups is a temporary failure, else "not found". All questions are asked at once.
  */
 final class UnknownChecks implements DnsRestriction {
 
@@ -165,8 +167,6 @@ final class UnknownChecks implements DnsRestriction {
             DnsResult mx = d.get(new DnsQuery(name, DnsType.MX));
             if (a.ok() || aaaa.ok() || mx.ok()) {
                 found = Found.OK; // a null MX included: "Allow MTA names to have nullMX records"
-            } else if (a.status() == DnsResult.Status.NXDOMAIN) {
-                found = Found.NOTFOUND;
             } else if (a.status() == DnsResult.Status.TEMPFAIL || aaaa.status() == DnsResult.Status.TEMPFAIL
                     || mx.status() == DnsResult.Status.TEMPFAIL) {
                 found = Found.RETRY;
@@ -200,8 +200,6 @@ final class UnknownChecks implements DnsRestriction {
             DnsResult aaaa = d.get(new DnsQuery(domain, DnsType.AAAA));
             if (mx.ok()) {
                 found = nullMx(mx) ? Found.NULLMX : Found.OK;
-            } else if (mx.status() == DnsResult.Status.NXDOMAIN) {
-                found = Found.NOTFOUND;
             } else if (a.ok() || aaaa.ok()) {
                 found = Found.OK;
             } else if (mx.status() == DnsResult.Status.TEMPFAIL || a.status() == DnsResult.Status.TEMPFAIL
