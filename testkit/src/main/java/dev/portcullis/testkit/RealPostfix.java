@@ -71,6 +71,8 @@ public final class RealPostfix implements AutoCloseable {
     private final List<String> extraMasterLines = new ArrayList<>();
     private final List<String> smtpdOptions = new ArrayList<>();
     private Path dir;
+    /** Null: the host's /etc/resolv.conf. */
+    private Path resolvConf;
     private int port;
     private boolean started;
     private Thread shutdownHook;
@@ -94,6 +96,20 @@ public final class RealPostfix implements AutoCloseable {
     /** True when Postfix is installed and this JVM runs as root (Postfix's master needs root). */
     public static boolean available() {
         return Files.isExecutable(POSTFIX) && Files.isExecutable(POSTCONF) && isRoot();
+    }
+
+    /**
+     * Runs this Postfix with its own /etc/resolv.conf: master (and every daemon it starts)
+     * lives in a private mount namespace ({@code unshare --mount}) where {@code resolvConf} is
+     * bind-mounted over /etc/resolv.conf; the network is the host's, so the listener stays on
+     * 127.0.0.1. The system resolver talks to port 53 only: point the file at a test DNS
+     * server listening on port 53 of some loopback address. Needs root and util-linux
+     * {@code unshare}. Call before {@link #start()}.
+     */
+    public RealPostfix withResolvConf(Path resolvConf) {
+        checkNotStarted();
+        this.resolvConf = resolvConf;
+        return this;
     }
 
     /** Adds a raw line to master.cf (e.g. another service). Call before {@link #start()}. */
@@ -131,7 +147,13 @@ public final class RealPostfix implements AutoCloseable {
             shutdownHook = new Thread(this::stopQuietly, "RealPostfix-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
 
-            Result r = run(List.of(POSTFIX.toString(), "-c", configDirectory().toString(), "start"));
+            List<String> start = List.of(POSTFIX.toString(), "-c", configDirectory().toString(), "start");
+            if (resolvConf != null) {
+                start = List.of("unshare", "--mount", "--", "sh", "-c",
+                        "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", resolvConf.toString(),
+                        POSTFIX.toString(), "-c", configDirectory().toString(), "start");
+            }
+            Result r = run(start);
             if (r.exit != 0) {
                 throw new IllegalStateException("postfix start failed (exit " + r.exit + "):\n"
                         + r.output + "\n" + maillogTail());

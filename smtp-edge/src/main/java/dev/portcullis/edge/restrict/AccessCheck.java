@@ -31,11 +31,13 @@ import java.util.function.Function;
  * error", with Postfix's warning. A table that fails the lookup gives
  * "451 4.3.0 &lt;name&gt;: class rejected: Temporary lookup failure".
  */
-final class AccessCheck implements Restriction {
+final class AccessCheck implements DnsRestriction {
 
     /** What is looked up, where its reply name comes from, and its reply class. */
     enum Kind {
         CLIENT("check_client_access", Stage.CLIENT, Facts::namaddr),
+        /** The unverified PTR name; class "Unverified Client host"; OK is refused (forbid_whitelist). */
+        REVERSE_CLIENT("check_reverse_client_hostname_access", Stage.CLIENT, Facts::namaddr),
         HELO("check_helo_access", Stage.HELO, Facts::helo),
         SENDER("check_sender_access", Stage.SENDER, Facts::sender),
         RECIPIENT("check_recipient_access", Stage.RECIPIENT, Facts::recipient);
@@ -74,6 +76,17 @@ final class AccessCheck implements Restriction {
         return name;
     }
 
+    /** check_client_access looks up the client name (and its parents) before the address. */
+    @Override
+    public boolean needsClientName() {
+        return kind == Kind.CLIENT || kind == Kind.REVERSE_CLIENT;
+    }
+
+    @Override
+    public void queries(Facts f, java.util.function.Consumer<DnsQuery> out) {
+        // only the client name, which the engine looks up itself
+    }
+
     @Override
     public Outcome apply(Evaluation ev) {
         Facts f = ev.facts;
@@ -85,7 +98,15 @@ final class AccessCheck implements Restriction {
         Optional<TableMatch> m;
         try {
             m = switch (kind) {
-                case CLIENT -> search.client(table, f.client().getHostAddress());
+                case CLIENT -> {
+                    // check_namadr_access(): the name (and parent domains) first, then the address.
+                    Optional<TableMatch> byName = search.domain(table, f.names().name());
+                    yield byName.isPresent() ? byName : search.client(table, f.client().getHostAddress());
+                }
+                case REVERSE_CLIENT -> {
+                    Optional<TableMatch> byName = search.domain(table, f.names().reverseName());
+                    yield byName.isPresent() ? byName : search.client(table, f.client().getHostAddress());
+                }
                 case HELO -> search.domain(table, subject);
                 case SENDER -> subject.isEmpty() ? table.find(nullSenderKey) : search.address(table, subject);
                 case RECIPIENT -> search.address(table, subject);
@@ -93,7 +114,8 @@ final class AccessCheck implements Restriction {
         } catch (TableException e) {
             ev.notes.warning(table.name() + " lookup error for \"" + dev.portcullis.edge.protocol.Untrusted.printable(
                     subject, 100) + "\": " + e.getMessage());
-            return ev.refuse(451, "4.3.0", replyName, kind.replyStage.replyClass(), "Temporary lookup failure", name);
+            return ev.refuse(451, "4.3.0", replyName, kind == Kind.REVERSE_CLIENT ? "Unverified Client host"
+                    : kind.replyStage.replyClass(), "Temporary lookup failure", name);
         }
         if (m.isEmpty()) {
             return Outcome.DUNNO;
@@ -105,8 +127,16 @@ final class AccessCheck implements Restriction {
         int sp = indexOfSpace(value);
         String cmd = (sp < 0 ? value : value.substring(0, sp)).toUpperCase(Locale.ROOT);
         String text = sp < 0 ? "" : value.substring(sp + 1).strip();
-        String replyClass = kind.replyStage.replyClass();
+        String replyClass = kind == Kind.REVERSE_CLIENT ? "Unverified Client host" : kind.replyStage.replyClass();
         if (cmd.equals("OK") || !value.isEmpty() && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (kind == Kind.REVERSE_CLIENT) {
+                // forbid_whitelist(): an unverified name must not be able to whitelist a client.
+                ev.notes.warning("restriction " + kind.restriction + " returns OK for "
+                        + dev.portcullis.edge.protocol.Untrusted.printable(ev.facts.names().reverseName(), 255));
+                ev.notes.warning("this is not allowed for security reasons");
+                ev.notes.warning("use DUNNO instead of OK if you want to make an exception");
+                return ev.refuse(SmtpReply.of(451, "4.3.5", "Server configuration error"), name);
+            }
             return new Outcome.Permit(name);
         }
         switch (cmd) {

@@ -97,6 +97,11 @@ public final class Destinations {
         return new Resolved(AddressClass.OTHER, a);
     }
 
+    /** Whether the domain is in mydestination (Postfix resolves it locally, without DNS). */
+    public boolean finalDomain(String domain) {
+        return localDomain.test(stripDot(domain));
+    }
+
     private static String stripDot(String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
         return d.endsWith(".") ? d.substring(0, d.length() - 1) : d;

@@ -32,6 +32,11 @@ final class RestrictionClass implements Restriction {
         this.body = List.copyOf(restrictions);
     }
 
+    /** The class's restrictions, in order (the engine walks them for their DNS questions). */
+    List<Restriction> body() {
+        return body;
+    }
+
     @Override
     public String restriction() {
         return name;

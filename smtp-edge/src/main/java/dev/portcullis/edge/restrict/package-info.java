@@ -8,7 +8,8 @@
  * by the SMTP session at connect, HELO/EHLO, MAIL, RCPT, DATA and the final dot. Each
  * restriction family is one class ({@code Generic}, {@code ClientNetworks},
  * {@code DestinationRestriction}, {@code AccessCheck}, {@code HostnameChecks},
- * {@code Pipelining}, {@code RecipientMaps}, {@code RestrictionClass}); every check answers with the sealed
+ * {@code Pipelining}, {@code RecipientMaps}, {@code RestrictionClass}, and the DNS ones
+ * {@code UnknownChecks} and {@code Dnsbl}); every check answers with the sealed
  * {@link dev.portcullis.edge.restrict.Outcome}: DUNNO, PERMIT, or a refusal - Defer (4xx),
  * Reject (5xx), Disconnect (421/521) - carrying the SMTP reply with its enhanced code and the
  * restriction (and table) that fired. That name goes into the REJECT event's {@code check}
@@ -28,6 +29,17 @@
  * hostname", ...), recorded from a real Postfix in docs/postfix-oracle.md and re-checked by
  * RestrictionsSideBySideTest.
  *
+ * <p>DNS is "prefetch, then evaluate": the engine stays synchronous. Before a command's check
+ * the session calls {@code RestrictionEngine.prepare}: the client's names are looked up once
+ * per session (PTR, then forward confirmation, as smtpd_peer.c) when a list needs them, and
+ * every {@code DnsRestriction} of the lists that will run says which questions it needs
+ * (rounds: the A record of a DNSBL, then its TXT once listed); the answers come back in the
+ * {@link dev.portcullis.edge.restrict.Facts}, and the check is evaluated over them. The
+ * session is busy meanwhile (pipelined input waits) and the lookups are bounded by the
+ * resolver's attempts x timeout, so nothing hangs and no event loop blocks. DNS replies follow
+ * smtpd_check.c (docs/postfix-oracle.md section 2b): temporary failures are 450 or the
+ * *_tempfail_action (defer_if_permit); a DNSBL that does not answer is DUNNO with a warning.
+ *
  * <p>SECURITY
  * <p>Start-up refuses relay and recipient lists that hold none of reject_unauth_destination,
  * defer_unauth_destination, reject, defer (Postfix's own open-relay rule). Names and
@@ -37,19 +49,25 @@
  * re-read when their files change, off the event loop; a broken one keeps the last good one.
  *
  * <p>LIMITS
- * <p>No DNS: reject_unknown_*, reject_rbl_client, reject_rhsbl_*, check_*_{mx,ns,a}_access and
- * check_reverse_client_hostname_access are not supported (start-up names them); the client
- * name is always "unknown", so check_client_access looks up the address only. No SASL
- * (permit_sasl_authenticated never matches). DISCARD, PREPEND, REDIRECT and BCC are carried
- * out by the session ({@code EnvelopeAction}); HOLD and FILTER are logged and warned about but
- * not honoured (no queue, no transport): the search goes on as DUNNO. After an end-of-data
- * refusal the edge resets the transaction; Postfix 3.7 keeps it (a new MAIL then gets "nested
- * MAIL command"). The recipient maps know mydestination and relay_domains only: no
- * virtual_alias_domains / virtual_mailbox_domains classes ("User unknown in virtual alias
- * table"), no canonical maps, and an address literal ({@code x@[ip]}) is never local (Postfix
- * counts its own inet_interfaces as local). The default local_recipient_maps is empty (the
- * edge has no passwd or aliases), not Postfix's proxy:unix:passwd.byname $alias_maps. VRFY
- * does not consult the recipient maps. main.cf itself is read at start only.
+ * <p>check_*_{mx,ns,a}_access and reject_unverified_* are not supported (start-up names them).
+ * The DNS restrictions (reject_unknown_*) are allowed in lists and restriction classes, not as
+ * an access-table result (their answers are prefetched; a table result is known only while
+ * evaluating). All DNS restrictions of the lists that will run are looked up at once, also
+ * those after the one that decides (Postfix asks one at a time): more queries, one round trip;
+ * when a list holds an access check, the DNS restrictions of every class are prefetched too (a
+ * table may answer with a class name). The client name is looked up at the first check that
+ * needs it, so log lines before that say "unknown[ip]". Not looked up: the DNS of destinations
+ * in mydestination (Postfix resolves those locally). No SASL (permit_sasl_authenticated never
+ * matches). DISCARD, PREPEND, REDIRECT and BCC are carried out by the session
+ * ({@code EnvelopeAction}); HOLD and FILTER are logged and warned about but not honoured (no
+ * queue, no transport): the search goes on as DUNNO. After an end-of-data refusal the edge
+ * resets the transaction; Postfix 3.7 keeps it (a new MAIL then gets "nested MAIL command").
+ * The recipient maps know mydestination and relay_domains only: no virtual_alias_domains /
+ * virtual_mailbox_domains classes ("User unknown in virtual alias table"), no canonical maps,
+ * and an address literal ({@code x@[ip]}) is never local (Postfix counts its own
+ * inet_interfaces as local). The default local_recipient_maps is empty (the edge has no passwd
+ * or aliases), not Postfix's proxy:unix:passwd.byname $alias_maps. VRFY does not consult the
+ * recipient maps. main.cf itself is read at start only.
  *
  * <p>CONFIGURATION
  * <ul>
@@ -64,7 +82,13 @@
  * (TYPE:TABLE - texthash, hash (source file), cidr, regexp, pcre, inline),
  * reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname (and their old names without
  * "helo_"), reject_non_fqdn_sender, reject_non_fqdn_recipient, reject_unauth_pipelining,
- * permit_sasl_authenticated, reject_unlisted_recipient (check_recipient_maps),
+ * permit_sasl_authenticated; check_reverse_client_hostname_access (TYPE:TABLE),
+ * reject_unknown_client_hostname (reject_unknown_client), reject_unknown_reverse_client_hostname,
+ * reject_unknown_helo_hostname (reject_unknown_hostname), reject_unknown_sender_domain,
+ * reject_unknown_recipient_domain, reject_rbl_client (reject_rbl), permit_dnswl_client,
+ * reject_rhsbl_client, reject_rhsbl_reverse_client, reject_rhsbl_helo, reject_rhsbl_sender,
+ * reject_rhsbl_recipient (each DOMAIN[=FILTER]),
+ * reject_unlisted_recipient (check_recipient_maps),
  * reject_unlisted_sender, and the names in {@code smtpd_restriction_classes} (default empty;
  * each defined as a main.cf parameter holding a list)</li>
  * <li>{@code smtpd_reject_unlisted_recipient} (yes), {@code smtpd_reject_unlisted_sender} (no),
@@ -74,6 +98,12 @@
  * (yes), {@code double_bounce_sender} (double-bounce)</li>
  * <li>{@code portcullis_table_reload_interval} (not Postfix; 5s, 0 = never): how often table
  * files are checked for changes</li>
+ * <li>{@code smtpd_peername_lookup} (yes); {@code unknown_client_reject_code} (450),
+ * {@code unknown_hostname_reject_code} (450), {@code unknown_address_reject_code} (450),
+ * {@code unknown_address_tempfail_action} and {@code unknown_helo_hostname_tempfail_action}
+ * ($reject_tempfail_action = defer_if_permit), {@code maps_rbl_reject_code} (554),
+ * {@code default_rbl_reply}, {@code rbl_reply_maps} (empty); the resolver's
+ * {@code portcullis_dns_*} settings (see dev.portcullis.edge.dns)</li>
  * <li>{@code smtpd_delay_reject} (yes), {@code smtpd_helo_required} (no)</li>
  * <li>{@code access_map_reject_code} (554), {@code access_map_defer_code} (450),
  * {@code invalid_hostname_reject_code} (501), {@code non_fqdn_reject_code} (504),

@@ -13,10 +13,13 @@ import dev.portcullis.edge.config.EdgeSettings;
 import dev.portcullis.edge.defence.LocalAnvil;
 import dev.portcullis.edge.log.MailLog;
 import dev.portcullis.edge.relay.ProxySession;
+import dev.portcullis.edge.restrict.ClientName;
+import dev.portcullis.edge.restrict.DnsAnswers;
 import dev.portcullis.edge.restrict.EnvelopeAction;
 import dev.portcullis.edge.restrict.Facts;
 import dev.portcullis.edge.restrict.Notes;
 import dev.portcullis.edge.restrict.Outcome;
+import dev.portcullis.edge.restrict.RestrictionEngine;
 import dev.portcullis.edge.tls.TlsGate;
 import dev.portcullis.events.SessionEvent;
 import dev.portcullis.events.Verdict;
@@ -31,6 +34,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * One client's SMTP session on the edge: RFC 5321 with Postfix's replies, its error tarpit
@@ -86,7 +91,10 @@ final class SmtpSession {
     private final InetAddress clientAddress;
     private final String clientIp;
     private final int clientPort;
-    private final String clientLog;
+    /** "name[ip]" in log lines: "unknown[ip]" until a restriction had the client name looked up. */
+    private String clientLog;
+    /** The client's names, once a restriction needed them (looked up once per session). */
+    private ClientName clientName;
     private final String sessionId;
     private final LineReader reader;
     private final CommandCounts counts = new CommandCounts();
@@ -244,17 +252,19 @@ final class SmtpSession {
             return;
         }
         carryErrors();
-        Outcome connect = services.restrictions().connect(facts("CONNECT", null, null), notes("CONNECT", null, null));
-        if (connect instanceof Outcome.Refusal refused) {
-            // As Postfix's smtpd: the refusal is the greeting, and the session stays open to
-            // answer each command with "access denied" (421/521 close it at once).
-            accessDenied = true;
+        prepared(RestrictionEngine.Check.CONNECT, facts("CONNECT", null, null), f -> {
+            Outcome connect = services.restrictions().connect(f, notes("CONNECT", null, null));
+            if (connect instanceof Outcome.Refusal refused) {
+                // As Postfix's smtpd: the refusal is the greeting, and the session stays open to
+                // answer each command with "access denied" (421/521 close it at once).
+                accessDenied = true;
+                armIdleTimer();
+                restrictionReject("CONNECT", refused, null, null);
+                return;
+            }
+            sendNow(Replies.greeting(settings.smtpdBanner()));
             armIdleTimer();
-            restrictionReject("CONNECT", refused, null, null);
-            return;
-        }
-        sendNow(Replies.greeting(settings.smtpdBanner()));
-        armIdleTimer();
+        });
     }
 
     /** End of the drain period: whatever is still open is told so and closed. */
@@ -555,9 +565,12 @@ final class SmtpSession {
         }
         // smtpd's helo_cmd: the words joined by one space, then " <>()\\\";@" neutered to '?'.
         String name = neuter(String.join(" ", args.split("[ \t]+")));
-        Outcome checked = services.restrictions().helo(
-                new Facts(clientAddress, clientLog, name, verb.equals("EHLO"), null, null, illegalPipelining, verb),
-                notes(verb, null, null));
+        prepared(RestrictionEngine.Check.HELO, new Facts(clientAddress, clientLog, name, verb.equals("EHLO"), null, null,
+                illegalPipelining, verb, clientName, DnsAnswers.NONE), f -> heloChecked(verb, name, f));
+    }
+
+    private void heloChecked(String verb, String name, Facts f) {
+        Outcome checked = services.restrictions().helo(f, notes(verb, null, null));
         if (checked instanceof Outcome.Refusal refused) {
             restrictionReject(verb, refused, null, null);
             return;
@@ -651,8 +664,17 @@ final class SmtpSession {
             reject("MAIL", Replies.sizeExceedsLimit(), "message_size_limit", sender, null);
             return;
         }
+        long declared = size;
         pendingActions.clear();
-        Outcome checked = services.restrictions().mail(facts("MAIL", sender, null), notes("MAIL", sender, null));
+        prepared(RestrictionEngine.Check.MAIL, facts("MAIL", sender, null), f -> mailChecked(f, sender, args, declared));
+    }
+
+    private void mailChecked(Facts f, String sender, String args, long size) {
+        if (tx != null) {
+            fail("MAIL", Replies.nestedMail()); // cannot happen: the session was busy meanwhile
+            return;
+        }
+        Outcome checked = services.restrictions().mail(f, notes("MAIL", sender, null));
         if (checked instanceof Outcome.Refusal refused) {
             pendingActions.clear();
             restrictionReject("MAIL", refused, sender, null);
@@ -718,8 +740,17 @@ final class SmtpSession {
             recipientAccepted(tx, recipient, Replies.rcptOk());
             return;
         }
-        Outcome checked = services.restrictions().rcpt(facts("RCPT", tx.sender, recipient),
-                notes("RCPT", tx.sender, recipient));
+        Transaction checking = tx;
+        prepared(RestrictionEngine.Check.RCPT, facts("RCPT", tx.sender, recipient),
+                f -> rcptChecked(f, checking, args, recipient));
+    }
+
+    private void rcptChecked(Facts f, Transaction checking, String args, String recipient) {
+        if (tx != checking) {
+            fail("RCPT", Replies.needMail()); // cannot happen: the session was busy meanwhile
+            return;
+        }
+        Outcome checked = services.restrictions().rcpt(f, notes("RCPT", tx.sender, recipient));
         if (checked instanceof Outcome.Refusal refused) {
             restrictionReject("RCPT", refused, tx.sender, recipient);
             return;
@@ -841,8 +872,17 @@ final class SmtpSession {
             fail("DATA", Replies.noValidRecipients());
             return;
         }
-        Outcome checked = tx.discard != null ? Outcome.DUNNO : services.restrictions().data(
-                facts("DATA", tx.sender, null), notes("DATA", tx.sender, tx.lastRecipient));
+        Transaction checking = tx;
+        prepared(RestrictionEngine.Check.DATA, facts("DATA", tx.sender, null), f -> dataChecked(f, checking));
+    }
+
+    private void dataChecked(Facts f, Transaction checking) {
+        if (tx != checking) {
+            fail("DATA", Replies.needRcpt()); // cannot happen: the session was busy meanwhile
+            return;
+        }
+        Outcome checked = tx.discard != null ? Outcome.DUNNO // DISCARD: no restriction runs again
+                : services.restrictions().data(f, notes("DATA", tx.sender, tx.lastRecipient));
         if (checked instanceof Outcome.Refusal refused) {
             restrictionReject("DATA", refused, tx.sender, null);
             return;
@@ -1166,8 +1206,12 @@ final class SmtpSession {
                 proxyFailed("END-OF-MESSAGE", null, t.sender, null);
                 return;
             }
-            Outcome checked = t.discard != null ? Outcome.DUNNO : services.restrictions().endOfData(
-                    facts("END-OF-MESSAGE", t.sender, null), notes("END-OF-MESSAGE", t.sender, t.lastRecipient));
+            prepared(RestrictionEngine.Check.END_OF_DATA, facts("END-OF-MESSAGE", t.sender, null), this::endChecked);
+        }
+
+        private void endChecked(Facts f) {
+            Outcome checked = t.discard != null ? Outcome.DUNNO // DISCARD: no restriction runs again
+                    : services.restrictions().endOfData(f, notes("END-OF-MESSAGE", t.sender, t.lastRecipient));
             if (checked instanceof Outcome.Refusal refused) {
                 tx = null;
                 t.close(); // the next hop never gets the final dot: it discards what it has
@@ -1414,7 +1458,41 @@ final class SmtpSession {
 
     /** What the restrictions see now; pipelined = the client sent more than this command. */
     private Facts facts(String command, String sender, String recipient) {
-        return new Facts(clientAddress, clientLog, heloName, esmtp, sender, recipient, illegalPipelining, command);
+        return new Facts(clientAddress, clientLog, heloName, esmtp, sender, recipient, illegalPipelining, command,
+                clientName, DnsAnswers.NONE);
+    }
+
+    /**
+     * Runs the DNS lookups the check at {@code check} needs ({@link RestrictionEngine#prepare}),
+     * then {@code then} with the facts to evaluate, on this session's event loop. Without
+     * lookups that is right now; with them the session is busy meanwhile (pipelined input
+     * waits in the reader) and the lookups are bounded by the resolver's timeout and attempts,
+     * so the session never hangs and the event loop never blocks.
+     */
+    private void prepared(RestrictionEngine.Check check, Facts facts, Consumer<Facts> then) {
+        CompletableFuture<Facts> ready = services.restrictions().prepare(check, facts);
+        if (ready.isDone()) {
+            then.accept(adopt(ready.getNow(facts)));
+            return;
+        }
+        busy = true;
+        ready.whenComplete((f, e) -> contextRun(() -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            busy = false;
+            then.accept(adopt(e == null ? f : facts));
+            process();
+        }));
+    }
+
+    /** Keeps the client's names once looked up: later checks reuse them and log lines show them. */
+    private Facts adopt(Facts f) {
+        if (clientName == null && f.clientName() != null) {
+            clientName = f.clientName();
+            clientLog = f.namaddr();
+        }
+        return f;
     }
 
     /** Log lines for WARN, INFO, reject_warning and table warnings, in Postfix's words. */

@@ -270,9 +270,9 @@ class RestrictionEngineTest {
     @Test
     void startUpErrorsNameFileLineAndProblem() throws Exception {
         var e = assertThrows(PostfixConfigException.class,
-                () -> engine("smtpd_client_restrictions = permit_mynetworks, reject_rbl_client zen.example"));
+                () -> engine("smtpd_client_restrictions = permit_mynetworks, reject_unverified_recipient"));
         assertTrue(e.getMessage().startsWith("/etc/portcullis/main.cf:3: "), e.getMessage());
-        assertTrue(e.getMessage().contains("unsupported restriction \"reject_rbl_client\""), e.getMessage());
+        assertTrue(e.getMessage().contains("unsupported restriction \"reject_unverified_recipient\""), e.getMessage());
 
         e = assertThrows(PostfixConfigException.class, () -> engine("smtpd_helo_restrictions = check_helo_access"));
         assertTrue(e.getMessage().contains("check_helo_access requires type:table"), e.getMessage());
