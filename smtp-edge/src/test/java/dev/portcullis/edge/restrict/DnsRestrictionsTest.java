@@ -141,6 +141,21 @@ class DnsRestrictionsTest {
     }
 
     @Test
+    void dnsRestrictionsInRestrictionClassesGetTheirAnswersToo() throws Exception {
+        String listed = "554 5.7.1 Service unavailable; Client host [127.0.0.2] blocked using zen.test; listed for testing";
+        RestrictionEngine named = engine("smtpd_restriction_classes = dnsbl_checks",
+                "dnsbl_checks = reject_rbl_client zen.test", "smtpd_client_restrictions = dnsbl_checks");
+        assertEquals(listed, reply(rcpt(named, FORGED, "h.test", "a@good.test", "u@ours.example")),
+                "a class named in a list: its DNSBL is prefetched with the list");
+        RestrictionEngine byTable = engine("smtpd_restriction_classes = dnsbl_checks",
+                "dnsbl_checks = reject_rbl_client zen.test",
+                "smtpd_client_restrictions = check_client_access inline:{ { 127.0.0.2 = dnsbl_checks } }");
+        assertEquals(listed, reply(rcpt(byTable, FORGED, "h.test", "a@good.test", "u@ours.example")),
+                "a class that only a table result names: prefetched too, not answered as a lookup never made");
+        assertEquals(Outcome.DUNNO, rcpt(byTable, GOOD, null, "a@good.test", "u@ours.example"));
+    }
+
+    @Test
     void rblReplyMapsTemplate() throws Exception {
         Files.writeString(dir.resolve("rbl_reply"), "zen.test 521 4.7.1 $client_address is on ${rbl_domain}"
                 + "${rbl_reason?: $rbl_reason}\n");
