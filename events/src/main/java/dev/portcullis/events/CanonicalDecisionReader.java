@@ -74,7 +74,7 @@ final class CanonicalDecisionReader {
         expect('{');
         if (peek() != '}') {
             do {
-                int field = fieldName();
+                int field = fieldName(Integer.bitCount(seen));
                 if ((seen & (1 << field)) != 0) {
                     throw Outside.INSTANCE; // a repeated key: the general path knows which occurrence counts
                 }
@@ -107,18 +107,25 @@ final class CanonicalDecisionReader {
         return false;
     }
 
-    private int fieldName() throws Outside {
+    /** The field whose name comes next; {@code likely} (our encoder's order) is tried first. */
+    private int fieldName(int likely) throws Outside {
         expect('"');
         int start = pos;
         int end = closingQuote();
-        int len = end - start;
+        if (likely < FIELD_BYTES.length && named(likely, start, end)) {
+            return likely;
+        }
         for (int f = 0; f < FIELD_BYTES.length; f++) {
-            byte[] name = FIELD_BYTES[f];
-            if (name.length == len && java.util.Arrays.equals(b, start, end, name, 0, len)) {
+            if (named(f, start, end)) {
                 return f;
             }
         }
         throw Outside.INSTANCE;
+    }
+
+    private boolean named(int field, int start, int end) {
+        byte[] name = FIELD_BYTES[field];
+        return name.length == end - start && java.util.Arrays.equals(b, start, end, name, 0, name.length);
     }
 
     /** From just after an opening quote: the index of the closing one, past it; printable ASCII only. */
