@@ -5,9 +5,12 @@ import dev.portcullis.events.DecisionCodec;
 import dev.portcullis.events.Topics;
 import dev.portcullis.testkit.QuarkusApp;
 import dev.portcullis.testkit.SmtpTestClient.Reply;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +26,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -95,9 +99,15 @@ class DecisionReplayIT {
         }
         long produced = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
-        Fleet.Edge edge = fleet.edge("edge-replay", "127.0.0.1:9");
+        // -Dreplay.jvm="-Xmx512m" measures with the launcher's edge options instead of testkit's
+        // small C1-only child JVM (what the figure in the README names)
+        String jvm = System.getProperty("replay.jvm", "").strip();
+        Fleet.Edge edge = fleet.edge("edge-replay", "127.0.0.1:9",
+                b -> (jvm.isEmpty() ? b : b.jvmOptions(List.of(jvm.split("\\s+"))))
+                        .startTimeout(Duration.ofSeconds(300)));
         // readiness waits for the whole replay here, however loaded the machine (the default
-        // bound, 10 s, is for a broker that is away, not for a slow replay)
+        // bound, 10 s, is for a broker that is away, not for a slow replay; the start timeout
+        // above is as long)
         edge.app().env("PORTCULLIS_DECISIONS_STARTUP_WAIT", "300s");
         edge.app().start();
         Map<String, Double> m = metrics(edge.app());
@@ -108,14 +118,24 @@ class DecisionReplayIT {
         assertEquals((double) distinct + 1, m.get("portcullis_edge_decisions_active"),
                 "every network of the topic is held, the lifted one is not");
 
+        // the replay joins no classic group: a fresh one waits the broker's
+        // group.initial.rebalance.delay.ms (3 s by default; 0 on testkit's broker) before its first record
+        try (Admin admin = fleet.kafka.admin()) {
+            List<GroupListing> groups = admin.listGroups().all().get().stream()
+                    .filter(g -> g.groupId().startsWith("portcullis-edge-decisions-")).toList();
+            assertEquals(1, groups.size(), groups.toString());
+            assertEquals(Optional.of(GroupType.CONSUMER), groups.get(0).type(), groups.toString());
+        }
+
         Reply banned = Smtp.greetAndQuit(edge, "127.89.1.77");
         assertEquals(554, banned.code(), banned.toString());
         Reply lifted = Smtp.greetAndQuit(edge, "127.89.2.2");
         assertEquals(220, lifted.code(), "its ban was lifted while the edge was down: " + lifted);
 
         String line = String.format(Locale.ROOT, "%d decisions (%d networks, %d already expired) replayed by a "
-                        + "starting edge in %.0f ms (produced in %d ms; edge start to ready %d ms)", DECISIONS + 3,
-                distinct + 2, expired, replayMillis, produced, edge.app().lastStartDuration().toMillis());
+                        + "starting edge in %.0f ms (produced in %d ms; edge start to ready %d ms; JVM options %s)",
+                DECISIONS + 3, distinct + 2, expired, replayMillis, produced, edge.app().lastStartDuration().toMillis(),
+                jvm.isEmpty() ? "testkit's" : jvm);
         System.out.println(line);
         Files.writeString(Builds.target().resolve("decision-replay.txt"), line + "\n", StandardCharsets.UTF_8);
     }

@@ -123,6 +123,11 @@ final class Fleet implements AutoCloseable {
      * {@code <id>.maillog}, relaying to {@code nextHop}; not started yet.
      */
     Edge edge(String id, String nextHop) {
+        return edge(id, nextHop, b -> b);
+    }
+
+    /** As {@link #edge(String, String)}, with {@code customize} applied to the builder (e.g. JVM options). */
+    Edge edge(String id, String nextHop, java.util.function.UnaryOperator<QuarkusApp.Builder> customize) {
         int smtpPort = FreePort.find();
         Path maillog = dir.resolve(id + ".maillog");
         QuarkusApp.Builder app = QuarkusApp.builder(Builds.smtpEdge()).name(id).logDir(dir)
@@ -134,7 +139,7 @@ final class Fleet implements AutoCloseable {
                 .env("PORTCULLIS_EDGE_ID", id)
                 .env("PORTCULLIS_DRAIN_TIMEOUT", "1s")
                 .env("POSTFIX_MAILLOG_FILE", maillog.toString());
-        return new Edge(id, closing(app.build()), smtpPort, maillog);
+        return new Edge(id, closing(customize.apply(app).build()), smtpPort, maillog);
     }
 
     /** Registers {@code resource} to be closed (in reverse order) by {@link #close()}; returns it. */

@@ -8,6 +8,10 @@ import java.util.List;
  * with a port (or except-port) outside 1-65535, or with both {@code ports} and
  * {@code exceptPorts} non-empty (no meaning either way, so no guess).
  * A tombstone (null bytes) means "lifted" and is handled by the consumer before decoding.
+ *
+ * <p>Records in the exact shape {@link #encode} writes are read by
+ * {@link CanonicalDecisionReader} (an edge replays every decision at start); every other
+ * record by {@link VersionedJson}, with the same result for any record both can read.
  */
 public final class DecisionCodec {
 
@@ -22,7 +26,11 @@ public final class DecisionCodec {
         if (bytes == null) {
             throw new UnreadableEventException("a tombstone is not a decision");
         }
-        Decision d = VersionedJson.decode(bytes, "/schema", Decision.SCHEMA, Decision.class);
+        // Our producers' own shape is read in one pass; anything else by the general rules.
+        Decision d = CanonicalDecisionReader.read(bytes);
+        if (d == null) {
+            d = VersionedJson.decode(bytes, "/schema", Decision.SCHEMA, Decision.class);
+        }
         if (d.cidr() == null || d.cidr().isBlank() || d.action() == null || d.created() == null) {
             throw new UnreadableEventException("decision without network, action or creation time");
         }

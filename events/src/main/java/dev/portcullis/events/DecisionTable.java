@@ -187,6 +187,20 @@ public final class DecisionTable {
             return new Key(true, toLong(masked, 0, 8), toLong(masked, 8, 8), prefix);
         }
 
+        // Written out: a record's generated equals/hashCode go through invokedynamic, which
+        // costs several times this before the JIT has inlined it (every lookup and every put).
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.lo == lo && k.hi == hi && k.prefix == prefix && k.v6 == v6;
+        }
+
+        @Override
+        public int hashCode() {
+            long h = hi * 0x9E3779B97F4A7C15L + lo;
+            h = h * 31 + prefix * 2 + (v6 ? 1 : 0);
+            return (int) (h ^ (h >>> 32));
+        }
+
         private static long toLong(byte[] b, int off, int n) {
             long v = 0;
             for (int i = 0; i < n; i++) {

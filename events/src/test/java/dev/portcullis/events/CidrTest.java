@@ -64,4 +64,58 @@ class CidrTest {
         assertEquals("203.0.113.9/32", Cidr.host(InetAddress.getByName("203.0.113.9")).toString());
         assertEquals(Cidr.parse("2001:db8::/32"), Cidr.parse("2001:0db8:0000::/32"));
     }
+
+    /**
+     * The canonical IPv4 reader (the replay's fast path) agrees with the general parser on every
+     * text it takes, and leaves every other text to it: the same network, or the same refusal.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"0.0.0.0", "0.0.0.0/0", "255.255.255.255", "255.255.255.255/32", "10.0.0.0/8",
+            "192.0.2.0/24", "192.0.2.7/32", "192.0.2.128/25", "1.2.3.4/31", "128.0.0.0/1", "192.0.2.7/24",
+            "1.0.0.0/0", "256.0.0.0", "1.2.3.256", "01.2.3.4", "1.2.3.04", "1.2.3.4/024", "1.2.3.4/033",
+            "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/-1", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.4.", "1234.1.1.1",
+            "1.2.3.4/+8", "1.2.3.4 /32", "1.2.3.4/3 2", "1.2.3.4/32/32", "1.2.3.4x", "+1.2.3.4", "1.2.3.4/0x20",
+            "0000.0.0.0", "1.2.3.4/00", "1.2.3.0/0", "１.2.3.4", "1.2.3.٤"})
+    void canonicalIpv4AgreesWithTheGeneralParser(String text) {
+        Cidr fast = Cidr.canonicalIpv4(text);
+        String general;
+        try {
+            general = Cidr.general(text).toString();
+        } catch (IllegalArgumentException e) {
+            general = "refused: " + e.getMessage();
+        }
+        String viaParse;
+        try {
+            viaParse = Cidr.parse(text).toString();
+        } catch (IllegalArgumentException e) {
+            viaParse = "refused: " + e.getMessage();
+        }
+        if (fast != null) {
+            assertEquals(general, fast.toString(), text);
+            assertEquals(Cidr.general(text), fast, text);
+        }
+        assertEquals(general, viaParse, text);
+    }
+
+    @Test
+    void canonicalIpv4TakesTheKeysTheTopicUses() {
+        java.util.Random random = new java.util.Random(4);
+        for (int i = 0; i < 20_000; i++) {
+            int prefix = random.nextInt(33);
+            int address = prefix == 0 ? 0 : random.nextInt() & (-1 << (32 - prefix));
+            String text = Cidr.of(ipv4(address), prefix).toString();
+            Cidr fast = Cidr.canonicalIpv4(text);
+            assertEquals(Cidr.general(text), fast, text);
+            assertEquals(text, fast.toString());
+        }
+    }
+
+    private static InetAddress ipv4(int a) {
+        try {
+            return InetAddress.getByAddress(new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8),
+                    (byte) a});
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
 }
