@@ -107,7 +107,32 @@ final class LauncherStack implements AutoCloseable {
         cmd.addAll(List.of(args));
         Runtime.getRuntime().addShutdownHook(downHook);
         up = true;
+        reuseClassPaths(true);
         run(timeout, cmd);
+        reuseClassPaths(false);
+    }
+
+    /**
+     * The launcher resolves the Kafka and Infinispan class paths with Maven once per run directory
+     * (half a minute on a loaded machine); a fresh run directory per test run would pay that every
+     * time, so the files are kept in {@code target/e2e/launcher-classpaths/} between runs (with their
+     * times: the launcher itself re-resolves when a pom is newer or a jar is gone).
+     */
+    private void reuseClassPaths(boolean restore) {
+        Path cache = Builds.target().resolve("e2e").resolve("launcher-classpaths");
+        for (String name : List.of("kafka.classpath", "infinispan.classpath")) {
+            Path from = restore ? cache.resolve(name) : runDir.resolve(name);
+            Path to = restore ? runDir.resolve(name) : cache.resolve(name);
+            try {
+                if (Files.isRegularFile(from)) {
+                    Files.createDirectories(to.getParent());
+                    Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** {@code bin/portcullis stop SERVICE}. */
