@@ -310,7 +310,7 @@ portcullis_side() {
   start_sink "$sink_port"
   export PORTCULLIS_RUN_DIR=$STACK PORTCULLIS_KAFKA_PORT=$((BASE + 92)) PORTCULLIS_INFINISPAN_PORT=$((BASE + 22))
   export PORTCULLIS_INFINISPAN_CLUSTER_PORT=$((BASE + 10)) PORTCULLIS_SMTP_PORT=$smtp1 QUARKUS_HTTP_PORT=$http1
-  export PORTCULLIS_REPUTATION_PORT=$((BASE + 81)) PORTCULLIS_BAN_PORT=$((BASE + 82)) PORTCULLIS_SINK_PORT=$sink_port
+  export PORTCULLIS_REPUTATION_PORT=$((BASE + 81)) PORTCULLIS_BAN_HTTP_PORT=$((BASE + 82)) PORTCULLIS_SINK_PORT=$sink_port
   export PORTCULLIS_CONTENT_PORT=$((BASE + 84)) PORTCULLIS_AGENT_HTTP_PORT=$((BASE + 85)) PORTCULLIS_AGENT_POLICY_PORT=$((BASE + 86))
   export PORTCULLIS_MAIN_CF=$cf PORTCULLIS_NEXT_HOPS=127.0.0.1:$sink_port
   # A fresh run directory each time (no bans, counts or topics left from an earlier run), but
@@ -331,8 +331,7 @@ portcullis_side() {
   # The launcher runs one edge; the second joins the same bus with the same settings.
   port_free "$smtp2" && port_free "$http2" || die "port $smtp2 or $http2 is in use (set SBS_PORT_BASE)"
   # shellcheck disable=SC2086 # EDGE_JAVA_OPTS is a list of JVM options
-  # (-u PORTCULLIS_BAN_PORT: ours is the ban-service's HTTP port; the edge's portcullis.ban.port is 25)
-  (cd "$ROOT" && exec env -u PORTCULLIS_BAN_PORT KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$PORTCULLIS_KAFKA_PORT" \
+  (cd "$ROOT" && exec env KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$PORTCULLIS_KAFKA_PORT" \
      PORTCULLIS_SMTP_HOST=127.0.0.1 PORTCULLIS_SMTP_PORT="$smtp2" PORTCULLIS_EDGE_ID=edge-2 \
      QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$http2" PORTCULLIS_MAIN_CF="$cf" \
      PORTCULLIS_NEXT_HOPS="127.0.0.1:$sink_port" \
@@ -369,7 +368,7 @@ portcullis_side() {
   summarize "$RUN/edges-samples.txt" edges >> "$RUN/portcullis.properties"
 
   curl -fsS --max-time 10 -H "Authorization: Bearer $(cat "$STACK/ban-read-token")" \
-    "http://127.0.0.1:$PORTCULLIS_BAN_PORT/api/v1/bans" > "$RUN/bans.json" 2>/dev/null || true
+    "http://127.0.0.1:$PORTCULLIS_BAN_HTTP_PORT/api/v1/bans" > "$RUN/bans.json" 2>/dev/null || true
   {
     printf 'bans=%s\n' "$(grep -o '"cidr"' "$RUN/bans.json" | wc -l)"
     printf 'legit_banned=%s\n' "$(grep -c '127\.0\.31\.' "$RUN/bans.json" || true)"
