@@ -57,6 +57,9 @@ class BrokerOutageTest {
     void mailFlowsWhileTheBrokerIsGoneAndEventsFlowAgainWhenItReturns() throws Exception {
         deliver("127.0.10.1", "before-outage");
         await().atMost(Duration.ofSeconds(30)).until(() -> publisher.published() > 0);
+        // The outage starts once the edge is ready (its decision replay done or given up): the
+        // claim is that a ready edge stays ready without its bus, not when its start-up wait ends.
+        await().atMost(Duration.ofSeconds(60)).until(() -> RestAssured.get("/q/health/ready").statusCode() == 200);
 
         broker.stop();
         try {
