@@ -55,15 +55,23 @@ public class VerdictConsumer {
     @ConfigProperty(name = "portcullis.verdicts.sweep-interval", defaultValue = "30s")
     Duration sweepInterval;
 
+    /** The edge's clock (a test sets its own before {@link #init}). */
+    Clock clock = Clock.systemUTC();
+
     private ClusterVerdicts table;
     private Background sweeper;
+    /** When this consumer started: verdicts issued before it are the replay, not lag. */
+    private long startMillis;
+    private final AtomicLong lastLagMillis = new AtomicLong(-1);
+    private final AtomicLong maxLagMillis = new AtomicLong(-1);
     private final AtomicLong read = new AtomicLong();
     private final AtomicLong tombstones = new AtomicLong();
     private final SkippedRecords skipped = new SkippedRecords(LOG, "verdict");
 
     @PostConstruct
     void init() {
-        table = new ClusterVerdicts(Clock.systemUTC(), maxSubjects);
+        startMillis = clock.millis();
+        table = new ClusterVerdicts(clock, maxSubjects);
         Gauge.builder("portcullis.edge.verdicts.active", table, ClusterVerdicts::size)
                 .description("cluster-wide verdict subjects (IPs and networks) this edge holds").register(registry);
         FunctionCounter.builder("portcullis.edge.verdicts.read", read, AtomicLong::get)
@@ -77,6 +85,15 @@ public class VerdictConsumer {
         FunctionCounter.builder("portcullis.edge.verdicts.expired", table, ClusterVerdicts::expired)
                 .description("verdict subjects swept because none of their entries was in force any more")
                 .register(registry);
+        // How far behind the reputation service this edge applies verdicts: a verdict that
+        // reaches the table seconds after it was decided is a limit the edge does not enforce
+        // meanwhile, so this is the figure to watch (and alert on) under a flood.
+        Gauge.builder("portcullis.edge.verdicts.lag.millis", lastLagMillis, AtomicLong::get)
+                .description("milliseconds from the issue of the last verdict applied to its application here"
+                        + " (-1 before the first)").register(registry);
+        Gauge.builder("portcullis.edge.verdicts.lag.max.millis", maxLagMillis, AtomicLong::get)
+                .description("the longest such delay since start, over verdicts issued after this edge started"
+                        + " (the start-up replay is not lag); -1 before the first").register(registry);
     }
 
     void start(@Observes StartupEvent ev) {
@@ -117,6 +134,26 @@ public class VerdictConsumer {
         }
         Verdict verdict = VerdictCodec.decode(value);
         applyTo(key != null ? key : verdict.subject(), verdict);
+        lag(verdict);
+    }
+
+    private void lag(Verdict verdict) {
+        long issued = verdict.issued().toEpochMilli();
+        long lag = Math.max(0, clock.millis() - issued);
+        lastLagMillis.set(lag);
+        if (issued >= startMillis) {
+            maxLagMillis.accumulateAndGet(lag, Math::max);
+        }
+    }
+
+    /** Milliseconds from issue to application of the last verdict applied, or -1. */
+    public long lastLagMillis() {
+        return lastLagMillis.get();
+    }
+
+    /** The longest issue-to-application delay since start (replayed verdicts left out), or -1. */
+    public long maxLagMillis() {
+        return maxLagMillis.get();
     }
 
     private void applyTo(String subject, Verdict verdict) throws UnreadableEventException {

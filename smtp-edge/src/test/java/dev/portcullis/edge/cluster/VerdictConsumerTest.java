@@ -51,6 +51,40 @@ class VerdictConsumerTest {
     }
 
     @Test
+    void theDelayFromIssueToApplicationIsMeasuredAndTheStartUpReplayIsNotLag() throws Exception {
+        ClusterVerdictsTest.FakeClock clock = new ClusterVerdictsTest.FakeClock();
+        VerdictConsumer c = new VerdictConsumer();
+        c.registry = registry;
+        c.maxSubjects = 100;
+        c.sweepInterval = Duration.ofSeconds(30);
+        c.clock = clock;
+        c.init();
+        assertEquals(-1.0, registry.get("portcullis.edge.verdicts.lag.millis").gauge().value());
+
+        // replayed at start: a verdict decided 40 s before this edge started is old, not late
+        Instant until = clock.instant().plusSeconds(600);
+        c.consume(record("192.0.2.1", VerdictCodec.encode(new Verdict(Verdict.SCHEMA, "192.0.2.1",
+                clock.instant().minusSeconds(40), "rep", List.of(new Verdict.Entry(Verdict.CONNECTION_RATE, 11, 10, until))))));
+        assertEquals(40_000, c.lastLagMillis());
+        assertEquals(-1, c.maxLagMillis());
+
+        // live: decided at t, read 6.5 s later (a consumer behind under a flood)
+        Instant issued = clock.instant().plusSeconds(1);
+        clock.advance(Duration.ofMillis(7_500));
+        c.consume(record("192.0.2.2", VerdictCodec.encode(new Verdict(Verdict.SCHEMA, "192.0.2.2", issued, "rep",
+                List.of(new Verdict.Entry(Verdict.CONNECTION_RATE, 11, 10, until))))));
+        clock.advance(Duration.ofSeconds(1));
+        c.consume(record("192.0.2.3", VerdictCodec.encode(new Verdict(Verdict.SCHEMA, "192.0.2.3",
+                clock.instant().minusMillis(20), "rep", List.of(new Verdict.Entry(Verdict.CONNECTION_RATE, 11, 10, until))))));
+        assertEquals(20, c.lastLagMillis());
+        assertEquals(6_500, c.maxLagMillis());
+        assertEquals(20.0, registry.get("portcullis.edge.verdicts.lag.millis").gauge().value());
+        assertEquals(6_500.0, registry.get("portcullis.edge.verdicts.lag.max.millis").gauge().value());
+        c.consume(record("192.0.2.3", null)); // a tombstone has no issue time: the figures stay
+        assertEquals(20, c.lastLagMillis());
+    }
+
+    @Test
     void unreadableRecordsAreSkippedAndCountedAndTheNextOneStillApplies() throws Exception {
         VerdictConsumer c = consumer();
         String newer = new String(verdict("192.0.2.1", Verdict.CONNECTION_RATE), StandardCharsets.UTF_8)
