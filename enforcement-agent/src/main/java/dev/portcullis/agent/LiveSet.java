@@ -61,7 +61,7 @@ public final class LiveSet implements BusReader.Sink {
 
     @Override
     public void decision(String key, byte[] value, String where) {
-        decisionsRead.incrementAndGet();
+        // Counted once handled (applied or skipped), so whoever sees the count sees its effect.
         try {
             if (value == null) {
                 if (key == null) {
@@ -84,12 +84,14 @@ public final class LiveSet implements BusReader.Sink {
             }
         } catch (UnreadableEventException e) {
             skipped(where, key, e.getMessage());
+        } finally {
+            decisionsRead.incrementAndGet();
         }
     }
 
     @Override
     public void verdict(String key, byte[] value, String where) {
-        verdictsRead.incrementAndGet();
+        // Counted once handled (applied or skipped), so whoever sees the count sees its effect.
         try {
             if (value == null) {
                 if (key == null) {
@@ -102,6 +104,8 @@ public final class LiveSet implements BusReader.Sink {
             verdicts.apply(canonical(key != null ? key : v.subject()), v);
         } catch (UnreadableEventException e) {
             skipped(where, key, e.getMessage());
+        } finally {
+            verdictsRead.incrementAndGet();
         }
     }
 
