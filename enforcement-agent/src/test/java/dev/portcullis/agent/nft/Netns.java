@@ -40,9 +40,13 @@ public final class Netns implements AutoCloseable {
                 && Files.isExecutable(Path.of("/usr/bin/python3")) && isRoot();
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
+
     public static Netns create() {
         int n = ThreadLocalRandom.current().nextInt(1, 250);
-        String tag = Long.toString(ProcessHandle.current().pid(), 36) + n;
+        // Unique per JVM (pid) and per call (counter): a random part alone collided in CI with a
+        // namespace of the same run whose removal had not finished.
+        String tag = Long.toString(ProcessHandle.current().pid(), 36) + "n" + CREATED.incrementAndGet();
         Netns ns = new Netns("pcsrv" + tag, "pccli" + tag, n);
         // a test JVM that is stopped half-way still removes its namespaces
         Runtime.getRuntime().addShutdownHook(new Thread(ns::close, "netns-cleanup"));
