@@ -44,9 +44,10 @@ public final class Netns implements AutoCloseable {
 
     public static Netns create() {
         int n = ThreadLocalRandom.current().nextInt(1, 250);
-        // Unique per JVM (pid) and per call (counter): a random part alone collided in CI with a
-        // namespace of the same run whose removal had not finished.
-        String tag = Long.toString(ProcessHandle.current().pid(), 36) + "n" + CREATED.incrementAndGet();
+        // Unique per JVM (pid), per class loader (Quarkus tests load this class a second time, with
+        // its own counter) and per call: a random suffix alone collided in CI ("File exists").
+        String tag = Long.toString(ProcessHandle.current().pid(), 36) + "-"
+                + Integer.toString(System.identityHashCode(Netns.class), 36) + "-" + CREATED.incrementAndGet();
         Netns ns = new Netns("pcsrv" + tag, "pccli" + tag, n);
         // a test JVM that is stopped half-way still removes its namespaces
         Runtime.getRuntime().addShutdownHook(new Thread(ns::close, "netns-cleanup"));
