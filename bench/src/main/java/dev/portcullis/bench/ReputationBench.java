@@ -649,10 +649,13 @@ public final class ReputationBench {
                 sb.append(String.format(Locale.ROOT, "%nReadiness data at the end: eventsApplied %d "
                                 + "(metric `portcullis_reputation_events_total{result=\"applied\"}` %.0f), "
                                 + "eventsUnreadable %d, eventsDuplicate %d, eventsFailed %d, batches %d "
-                                + "(%.0f events per batch), storeRetries %d, tracked %d, verdictsPublished %d.%n",
+                                + "(%.0f events per batch), grid writes %d (%.1f batches per write), states read ahead %d, "
+                                + "storeRetries %d, tracked %d, verdictsPublished %d.%n",
                         health.get("eventsApplied"), metricApplied, health.get("eventsUnreadable"),
                         health.get("eventsDuplicate"), health.get("eventsFailed"), health.get("batches"),
                         (double) health.get("eventsApplied") / Math.max(1, health.get("batches")),
+                        health.get("writes"), (double) health.get("batches") / Math.max(1, health.get("writes")),
+                        health.get("statesReadAhead"),
                         health.get("storeRetries"), health.get("tracked"), health.get("verdictsPublished")));
             }
 

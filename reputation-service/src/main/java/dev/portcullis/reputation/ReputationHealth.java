@@ -43,6 +43,8 @@ public class ReputationHealth implements HealthCheck {
                 .withData("eventsDuplicate", aggregator.duplicates())
                 .withData("eventsFailed", aggregator.failed())
                 .withData("batches", aggregator.batches())
+                .withData("writes", aggregator.writes())
+                .withData("statesReadAhead", aggregator.prefetched())
                 .withData("tracked", aggregator.tracked())
                 .withData("partitions", aggregator.partitions())
                 .withData("storeRetries", aggregator.storeRetries())

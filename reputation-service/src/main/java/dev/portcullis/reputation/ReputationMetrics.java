@@ -34,6 +34,12 @@ public class ReputationMetrics {
         FunctionCounter.builder("portcullis_reputation_events", aggregator, Aggregator::failed)
                 .tag("result", "failed").description("events that could not be counted (a bug; see the log)").register(registry);
         FunctionCounter.builder("portcullis_reputation_batches", aggregator, Aggregator::batches).register(registry);
+        FunctionCounter.builder("portcullis_reputation_store_writes", aggregator, Aggregator::writes)
+                .description("writes of changed states to Infinispan (under load one holds many batches)")
+                .register(registry);
+        FunctionCounter.builder("portcullis_reputation_states_read_ahead", aggregator, Aggregator::prefetched)
+                .description("states read from Infinispan while their batch was decoded, not waited for")
+                .register(registry);
         FunctionCounter.builder("portcullis_reputation_store_retries", aggregator, Aggregator::storeRetries)
                 .description("batch reads or writes retried because Infinispan did not answer").register(registry);
         FunctionCounter.builder("portcullis_reputation_store_failures", store, StateStore::failures).register(registry);

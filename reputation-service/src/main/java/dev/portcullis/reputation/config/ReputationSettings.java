@@ -26,6 +26,8 @@ import java.util.function.Predicate;
  * @param sessionMaxAge     an open session older than this is presumed lost with its edge
  * @param countVerdictTtl   how long a connection-count verdict lasts unless renewed
  * @param maxTracked        how many subjects the instance keeps in memory (more are re-read from Infinispan)
+ * @param maxUnwritten      how many changed subjects may wait for the write in flight before the
+ *                          aggregator waits for the grid (see {@code Aggregator#write})
  */
 public record ReputationSettings(
         String instanceId,
@@ -41,7 +43,8 @@ public record ReputationSettings(
         Duration errorMemory,
         Duration sessionMaxAge,
         Duration countVerdictTtl,
-        long maxTracked) {
+        long maxTracked,
+        int maxUnwritten) {
 
     public ReputationSettings {
         windows = List.copyOf(windows);

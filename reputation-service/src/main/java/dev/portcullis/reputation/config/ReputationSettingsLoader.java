@@ -70,7 +70,8 @@ public final class ReputationSettingsLoader {
                 time(config, "error-memory", "10m"),
                 time(config, "session-max-age", "1h"),
                 time(config, "connection-count-verdict-ttl", "30s"),
-                integer(config, "max-tracked", 1_000_000, 1_000, Integer.MAX_VALUE));
+                integer(config, "max-tracked", 1_000_000, 1_000, Integer.MAX_VALUE),
+                integer(config, "max-unwritten", 100_000, 1, Integer.MAX_VALUE));
     }
 
     /** Buckets of a twelfth of the window, at least a second: 5s for anvil's default 60s. */

@@ -2,6 +2,7 @@ package dev.portcullis.reputation.ingest;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.portcullis.events.EventCodec;
 import dev.portcullis.events.SessionEvent;
 import dev.portcullis.events.UnreadableEventException;
@@ -108,11 +109,23 @@ public class Aggregator {
     /** Below this a batch is decoded in one piece: handing parts over would cost more than it saves. */
     private static final int MIN_PART = 200;
     /**
-     * The last two batches submitted, newest first: each completes when that batch is in the grid.
-     * Only {@link #submit} moves them (one caller at a time).
+     * The last two batches submitted, newest first: each completes when that batch has been
+     * applied (its write may still be waiting). Only {@link #submit} moves them (one caller at a time).
      */
-    private volatile CompletableFuture<Void> lastWritten = CompletableFuture.completedFuture(null);
-    private volatile CompletableFuture<Void> writtenBeforeLast = CompletableFuture.completedFuture(null);
+    private volatile CompletableFuture<Void> lastApplied = CompletableFuture.completedFuture(null);
+    private volatile CompletableFuture<Void> appliedBeforeLast = CompletableFuture.completedFuture(null);
+    /**
+     * Moves on at every hand-over, so a read of the grid started before one (see {@link Prefetch})
+     * is never taken for the state after it.
+     */
+    private volatile long epoch;
+    /**
+     * Whether a state was dropped from memory to keep within {@code max-tracked} since the last
+     * hand-over. Until then no state this instance changed is ever missing from memory (a state
+     * in use is not idle long enough to expire), so a read of the grid for a state not in memory
+     * cannot miss a change of ours that is still on its way to the grid, and may be made ahead.
+     */
+    private volatile boolean evictedForSize;
     private EventCounting counting;
     private VerdictRules rules;
     private Cache<String, ClientState> states;
@@ -130,6 +143,8 @@ public class Aggregator {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong storeRetries = new AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong prefetched = new AtomicLong();
     private volatile long lastBatchMillis;
 
     /** Built when first used (the Kafka connector may hand over partitions before start-up events run). */
@@ -141,6 +156,11 @@ public class Aggregator {
                 .maximumSize(settings.maxTracked())
                 .expireAfterAccess(lifespan())
                 .executor(Runnable::run)
+                .evictionListener((String k, ClientState v, RemovalCause cause) -> {
+                    if (cause == RemovalCause.SIZE) {
+                        evictedForSize = true;
+                    }
+                })
                 .build();
         thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "reputation-aggregator");
@@ -184,7 +204,7 @@ public class Aggregator {
 
     /**
      * A batch handed over: {@code accepted} completes once it is decoded and queued behind the
-     * batch before it and the batch before that is in the grid (the caller may then hand over
+     * batch before it and the batch before that has been applied (the caller may then hand over
      * the next one); {@code written} once this batch's states are in the grid (then, and only
      * then, may its offsets be committed).
      */
@@ -194,18 +214,22 @@ public class Aggregator {
     /** Decodes a batch, then processes it on the aggregator thread. Call for one batch at a time, in order. */
     public Submission submit(List<ConsumerRecord<String, byte[]>> records) {
         CompletableFuture<Void> written = new CompletableFuture<>();
-        CompletableFuture<Void> gate = writtenBeforeLast; // batch N may be taken while N-1 and N-2 are applied or written
-        writtenBeforeLast = lastWritten;
-        lastWritten = written;
+        CompletableFuture<Void> applied = new CompletableFuture<>();
+        CompletableFuture<Void> gate = appliedBeforeLast; // batch N may be taken while N-1 and N-2 wait to be applied
+        appliedBeforeLast = lastApplied;
+        lastApplied = applied;
         CompletableFuture<Void> queued;
         try {
             queued = CompletableFuture.runAsync(() -> {
                 List<Item> items = decode(records);
+                Prefetch ahead = prefetch(items);
                 thread.execute(() -> {
                     try {
-                        process(items, written);
+                        process(items, ahead, written);
                     } catch (Throwable e) {
                         written.completeExceptionally(e);
+                    } finally {
+                        applied.complete(null);
                     }
                 });
             }, decoder);
@@ -215,9 +239,39 @@ public class Aggregator {
         queued.whenComplete((v, e) -> {
             if (e != null) {
                 written.completeExceptionally(e); // not decoded or not queued (shutting down): never acknowledged
+                applied.complete(null);
             }
         });
         return new Submission(queued.thenCombine(gate, (a, b) -> null), written);
+    }
+
+    /**
+     * A read of the grid started on the decoder thread for the states a batch needs that were not
+     * in memory then, so the aggregator finds them read when it applies the batch instead of
+     * waiting a round trip for them. Used only if no hand-over came between (see {@link #epoch})
+     * and memory never overflowed (see {@link #evictedForSize}); else the aggregator reads again.
+     */
+    private record Prefetch(long epoch, Set<String> keys, CompletableFuture<Map<String, byte[]>> values) {
+    }
+
+    private Prefetch prefetch(List<Item> items) {
+        if (evictedForSize) {
+            return null;
+        }
+        long at = epoch;
+        Set<String> keys = new HashSet<>();
+        for (Item item : items) {
+            if (states.getIfPresent(item.ipKey) == null) {
+                keys.add(item.ipKey);
+            }
+            if (states.getIfPresent(item.shardKey) == null) {
+                keys.add(item.shardKey);
+            }
+        }
+        if (keys.isEmpty()) {
+            return null;
+        }
+        return new Prefetch(at, keys, store.getAllAsync(keys));
     }
 
     /** Runs {@code task} on the aggregator thread after every batch submitted so far. */
@@ -268,11 +322,16 @@ public class Aggregator {
 
     private void handOver() {
         try {
-            drain(); // the new owner must find this instance's last write in the grid
+            drainAll(); // the new owner must find this instance's last write in the grid
         } catch (StoreUnavailableException e) {
             LOG.debugf("last write not completed before the hand-over (stopping): %s", e.getMessage());
         }
         states.invalidateAll();
+        unwritten.clear(); // empty unless the grid failed while stopping: then replayed at the next start
+        unwrittenBatches.forEach(w -> w.completeExceptionally(new StoreUnavailableException("stopped before written", null)));
+        unwrittenBatches.clear();
+        evictedForSize = false;
+        epoch++; // reads of the grid made ahead before now may predate the new owner's writes
         live.clear();
         ranked.clear();
         if (partitions > 0) {
@@ -374,14 +433,14 @@ public class Aggregator {
     }
 
     /** Stage two, on the aggregator thread: {@code written} completes when the batch's states are in the grid. */
-    void process(List<Item> items, CompletableFuture<Void> written) {
+    void process(List<Item> items, Prefetch ahead, CompletableFuture<Void> written) {
         long now = clock.millis();
         Map<String, ClientState> batch = new HashMap<>();
         Set<String> missing = new HashSet<>();
         for (Item item : items) {
             for (String key : new String[]{item.ipKey, item.shardKey}) {
                 if (!batch.containsKey(key)) {
-                    ClientState held = states.getIfPresent(key);
+                    ClientState held = held(key);
                     if (held != null) {
                         batch.put(key, held);
                     } else {
@@ -391,7 +450,7 @@ public class Aggregator {
             }
         }
         if (!missing.isEmpty()) {
-            Map<String, byte[]> loaded = retrying(() -> store.getAll(missing));
+            Map<String, byte[]> loaded = read(missing, ahead);
             for (String key : missing) {
                 ClientState s = codec.decode(newest(key, loaded));
                 batch.put(key, s);
@@ -412,6 +471,34 @@ public class Aggregator {
             }
         }
         finishBatch(batch, dirty, touched, now, written);
+    }
+
+    /** A state this instance holds: in memory, or changed and waiting for its write. */
+    private ClientState held(String key) {
+        ClientState s = states.getIfPresent(key);
+        if (s == null) {
+            s = unwritten.get(key);
+            if (s != null) {
+                states.put(key, s); // dropped from memory while its change waited: the change is the state
+            }
+        }
+        return s;
+    }
+
+    /** The grid's values for {@code missing}: from the read made ahead when it is still good, else read now. */
+    private Map<String, byte[]> read(Set<String> missing, Prefetch ahead) {
+        if (ahead != null && ahead.epoch == epoch && !evictedForSize && ahead.keys.containsAll(missing)) {
+            try {
+                Map<String, byte[]> got = ahead.values.get(10, TimeUnit.SECONDS);
+                prefetched.addAndGet(missing.size());
+                return got;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.debugf("read ahead failed, reading again: %s", e.toString());
+            }
+        }
+        return retrying(() -> store.getAll(missing));
     }
 
     private void count(Item item, Map<String, ClientState> batch, Map<String, ClientState> dirty,
@@ -517,7 +604,7 @@ public class Aggregator {
             if (key.equals(item.shardKey)) {
                 continue;
             }
-            ClientState held = states.getIfPresent(key);
+            ClientState held = held(key);
             if (held != null) {
                 sum.addCounts(held);
             } else {
@@ -559,7 +646,7 @@ public class Aggregator {
      */
     private void sweepSafely() {
         try {
-            drainIfDone(); // a write that failed while no batch came is retried here; one in flight is not waited for
+            afterWrite(); // a write that failed while no batch came is retried here; one in flight is not waited for
             sweep();
             rankOffenders();
         } catch (RuntimeException e) {
@@ -634,66 +721,90 @@ public class Aggregator {
     // ------------------------------------------------------------------ grid
 
     /**
-     * The writes in flight (aggregator thread only): every value they write, newest per key; the
-     * grid's answer to the last of them, which is chained behind the ones before; and the batches
-     * they acknowledge (none for a sweep's write).
+     * The write in flight (aggregator thread only; at most one): every value it writes, the
+     * grid's answer, and the batches it acknowledges (none for a sweep's write).
      */
     private record Pending(Map<String, byte[]> values, CompletableFuture<Void> put,
                            List<CompletableFuture<Void>> written) {
     }
 
     private Pending pending;
+    /** States changed since the write in flight started, and the batches they acknowledge: the next write. */
+    private final Map<String, ClientState> unwritten = new HashMap<>();
+    private final List<CompletableFuture<Void>> unwrittenBatches = new java.util.ArrayList<>();
 
     /**
-     * Starts writing {@code dirty} and returns at once: the next batch is applied while the grid
-     * stores this one. How the guarantees hold: a write starts only after the one before it
-     * succeeded - chained behind it when it is still in flight, so the aggregator never waits
-     * for the grid here and verdicts of the next batch are not held up by this one's write -
-     * so writes reach the grid in order; a batch is acknowledged when its own write completed;
-     * states are encoded before the write starts, so later changes cannot leak into it; and a
-     * state read back from the grid while writes are in flight (one evicted from memory
-     * meanwhile) is taken from them instead ({@link #newest}). When a write failed, the next
-     * call waits for the grid and writes everything not yet stored again ({@link #drain}).
-     * The chain stays short: {@link #submit} takes batch N only when N-2 is in the grid.
+     * Hands {@code dirty} to the grid and returns at once: the next batch is applied while the
+     * grid stores this one. Group commit: at most one write is in flight; what changes meanwhile
+     * waits in {@link #unwritten} and goes in one write when the one in flight is done, so
+     * under load many batches share one write and a state changed by all of them is written
+     * once. When the grid keeps up, each batch is written at once on its own.
+     *
+     * <p>How the guarantees hold: writes reach the grid in order (a write starts only after the
+     * one before it succeeded); a batch is acknowledged when the write holding its changes
+     * completed; states are encoded when their write starts, on this thread, so later changes
+     * cannot leak into it; a state read back from the grid while its change waits or is in
+     * flight is taken from here instead ({@link #held}, {@link #newest}). When a write failed it
+     * is written again with backoff before anything after it ({@link #drain}). Once more than
+     * {@code max-unwritten} states wait, this thread waits for the grid, and the consumer with it.
      */
     private void write(Map<String, ClientState> dirty, CompletableFuture<Void> written) {
-        Map<String, byte[]> encoded = new HashMap<>(dirty.size() * 2);
-        dirty.forEach((k, s) -> encoded.put(k, codec.encode(s)));
+        unwritten.putAll(dirty);
+        if (written != null) {
+            unwrittenBatches.add(written);
+        }
         drainIfDone();
-        Pending before = pending;
-        if (before == null) {
-            if (encoded.isEmpty()) {
-                if (written != null) {
-                    written.complete(null);
-                }
-                return;
-            }
-            pending = new Pending(encoded, acknowledging(store.putAllAsync(encoded, lifespan()), written),
-                    written == null ? List.of() : List.of(written));
+        if (pending != null && unwritten.size() >= settings.maxUnwritten()) {
+            drain(); // the grid is behind: wait for it rather than hold ever more in memory
+        }
+        if (pending == null) {
+            flush();
+        }
+        // else: written when the write in flight completes (afterWrite)
+    }
+
+    /** Starts the next write with everything unwritten (no write may be in flight). */
+    private void flush() {
+        if (unwritten.isEmpty() && unwrittenBatches.isEmpty()) {
             return;
         }
-        Map<String, byte[]> values = before.values;
-        CompletableFuture<Void> put = before.put;
-        if (!encoded.isEmpty()) {
-            values = new HashMap<>(before.values);
-            values.putAll(encoded);
-            put = before.put.thenCompose(v -> store.putAllAsync(encoded, lifespan()));
+        Map<String, byte[]> encoded = new HashMap<>(unwritten.size() * 2);
+        unwritten.forEach((k, st) -> encoded.put(k, codec.encode(st)));
+        List<CompletableFuture<Void>> acks = List.copyOf(unwrittenBatches);
+        unwritten.clear();
+        unwrittenBatches.clear();
+        if (encoded.isEmpty()) {
+            acks.forEach(w -> w.complete(null)); // batches that changed nothing: nothing before them is in flight
+            return;
         }
-        List<CompletableFuture<Void>> batches = new java.util.ArrayList<>(before.written);
-        if (written != null) {
-            batches.add(written);
-        }
-        pending = new Pending(values, acknowledging(put, written), batches);
+        writes.incrementAndGet();
+        CompletableFuture<Void> put = store.putAllAsync(encoded, lifespan());
+        pending = new Pending(encoded, put, acks);
+        put.whenComplete((v, e) -> {
+            if (e == null) {
+                acks.forEach(w -> w.complete(null)); // at once, from the grid's thread: the offsets may be committed
+            }
+            try {
+                thread.execute(this::afterWrite);
+            } catch (RejectedExecutionException stopping) {
+                // shutting down: what is not acknowledged is replayed at the next start
+            }
+        });
     }
 
-    private static CompletableFuture<Void> acknowledging(CompletableFuture<Void> put, CompletableFuture<Void> written) {
-        if (written != null) {
-            put.thenRun(() -> written.complete(null));
+    /** The write in flight has answered: settle it (writing it again if it failed) and start the next. */
+    private void afterWrite() {
+        try {
+            drainIfDone();
+            if (pending == null) {
+                flush();
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("write deferred: %s", e.toString()); // retried at the next batch or sweep
         }
-        return put;
     }
 
-    /** Settles the writes in flight if the grid has answered: nothing to wait for, or a failure written again here. */
+    /** Settles the write in flight if the grid has answered: nothing to wait for, or a failure written again here. */
     private void drainIfDone() {
         if (pending != null && pending.put.isDone()) {
             drain();
@@ -701,8 +812,8 @@ public class Aggregator {
     }
 
     /**
-     * Waits for the writes in flight; if one failed, writes all their values again with backoff
-     * (the aggregator, and so the consumer, waits meanwhile, as when any grid call fails).
+     * Waits for the write in flight; if it failed, writes its values again with backoff (the
+     * aggregator, and so the consumer, waits meanwhile, as when any grid call fails).
      */
     private void drain() {
         Pending p = pending;
@@ -725,6 +836,13 @@ public class Aggregator {
             }
         }
         p.written.forEach(w -> w.complete(null));
+    }
+
+    /** Waits until everything changed so far is in the grid. */
+    private void drainAll() {
+        drain();
+        flush();
+        drain();
     }
 
     /** A state as this instance last wrote it: from the write in flight if it is there, else as read. */
@@ -786,6 +904,16 @@ public class Aggregator {
 
     public long storeRetries() {
         return storeRetries.get();
+    }
+
+    /** Writes to the grid so far (one may hold many batches). */
+    public long writes() {
+        return writes.get();
+    }
+
+    /** States found already read from the grid when a batch was applied (read ahead while it was decoded). */
+    public long prefetched() {
+        return prefetched.get();
     }
 
     public long tracked() {

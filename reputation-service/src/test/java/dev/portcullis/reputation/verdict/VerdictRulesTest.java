@@ -22,7 +22,7 @@ class VerdictRulesTest {
             WindowSpec.of(Duration.ofMinutes(10), Duration.ofMinutes(1)));
     static final ReputationSettings SETTINGS = new ReputationSettings("r", "c", WINDOWS, 24, 64,
             new ReputationSettings.Limits(3, 10, 5, 20), ReputationSettings.Limits.NONE, a -> false, 3, 6,
-            Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofSeconds(30), 1000);
+            Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofSeconds(30), 1000, 100_000);
     static final long T = 1_700_000_000_000L; // a multiple of 5 s
 
     final VerdictRules rules = new VerdictRules(SETTINGS);
