@@ -179,7 +179,7 @@ public final class ReputationBench {
             progress("this JVM's live heap with the grid empty: %.1f MiB", report.gridBefore.total() / MIB);
             try (ReputationService twin = ReputationService.start(jar, serviceOpts, httpPort, bootstrap,
                     grid.hotRodServers(), token, "bench-baseline-" + System.currentTimeMillis(), mainCf,
-                    Map.of("MP_MESSAGING_INCOMING_EVENTS_TOPIC", EMPTY_TOPIC), run.resolve("service-baseline.log"),
+                    Map.of("PORTCULLIS_REPUTATION_EVENTS_TOPIC", EMPTY_TOPIC), run.resolve("service-baseline.log"),
                     run.resolve("service.pid"))) {
                 twin.awaitReady(Duration.ofSeconds(120));
                 awaitAssigned(twin, Duration.ofSeconds(60));

@@ -43,7 +43,7 @@ final class ReputationService implements AutoCloseable {
     }
 
     /**
-     * Starts the jar; {@code extraEnv} is added last (e.g. {@code MP_MESSAGING_INCOMING_EVENTS_TOPIC}
+     * Starts the jar; {@code extraEnv} is added last (e.g. {@code PORTCULLIS_REPUTATION_EVENTS_TOPIC}
      * for the baseline twin). Its pid goes to {@code pidFile} so the script can stop it if this JVM dies.
      */
     static ReputationService start(Path jar, List<String> javaOptions, int httpPort, String kafka, String hotRod,
@@ -67,7 +67,7 @@ final class ReputationService implements AutoCloseable {
         env.put("QUARKUS_INFINISPAN_CLIENT_USE_AUTH", "false");
         env.put("PORTCULLIS_API_TOKEN", token);
         env.put("PORTCULLIS_REPUTATION_ID", "reputation-bench");
-        env.put("MP_MESSAGING_INCOMING_EVENTS_GROUP_ID", groupId);
+        env.put("PORTCULLIS_REPUTATION_EVENTS_GROUP_ID", groupId);
         if (mainCf != null) {
             env.put("PORTCULLIS_MAIN_CF", mainCf.toString());
         }

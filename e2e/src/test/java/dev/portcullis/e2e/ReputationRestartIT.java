@@ -74,8 +74,8 @@ class ReputationRestartIT {
         Builds.reputationService(); // fail before starting anything when the runner jar is missing or stale
         fleet = Fleet.start("reputation-restart", MAIN_CF);
         service = fleet.closing(fleet.reputationService("reputation-e2e")
-                .systemProperty("mp.messaging.incoming.events.session.timeout.ms", "6000")
-                .systemProperty("mp.messaging.incoming.events.heartbeat.interval.ms", "1000"))
+                .systemProperty("portcullis.reputation.events.session.timeout.ms", "6000")
+                .systemProperty("portcullis.reputation.events.heartbeat.interval.ms", "1000"))
                 .start();
         api = new ReputationApi(service);
         Properties p = new Properties();
