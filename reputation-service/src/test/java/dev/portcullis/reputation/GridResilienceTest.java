@@ -128,14 +128,12 @@ class GridResilienceTest {
     }
 
     /**
-     * The query right after a node is lost may get 503 with Retry-After while the Hot Rod client
-     * spends its retries on the dead server before it fails over (seen in CI); within seconds the
-     * counts must be answered, intact, from the surviving copy.
+     * The query right after a node is lost is answered, with the intact counts, from the surviving
+     * copy: the read that meets the dead server is tried again on the other one
+     * ({@code StateStore#getAllAsync}), so the client never sees the loss as a 503.
      */
     private static void answeredAfterFailover(String ip, int delivered) {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
-                .pollInterval(java.time.Duration.ofMillis(250))
-                .untilAsserted(() -> ReputationApiTest.get("/api/v1/reputation/" + ip).then().statusCode(200)
-                        .body("windows.'600s'.counts.delivered", equalTo(delivered)));
+        ReputationApiTest.get("/api/v1/reputation/" + ip).then().statusCode(200)
+                .body("windows.'600s'.counts.delivered", equalTo(delivered));
     }
 }

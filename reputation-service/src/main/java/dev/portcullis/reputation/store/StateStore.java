@@ -117,30 +117,46 @@ public class StateStore {
         });
     }
 
-    /** Non-blocking reads for the REST API. */
+    /**
+     * Non-blocking reads (the REST API, the aggregator's read ahead). A read that fails is tried
+     * again, up to {@value #READ_ATTEMPTS} times {@value #READ_RETRY_MS} ms apart: when a grid node
+     * dies, the Hot Rod client learns it from the failure and sends the next attempt to a
+     * surviving owner, so a query right after the loss is answered instead of getting a 503.
+     */
     public CompletableFuture<Map<String, byte[]>> getAllAsync(Set<String> keys) {
         if (keys.isEmpty()) {
             return CompletableFuture.completedFuture(Map.of());
         }
-        try {
-            return cache().getAllAsync(keys).whenComplete((v, e) -> {
-                if (e != null) {
-                    failed("read failed", e);
-                } else {
-                    healthy = true;
-                }
-            });
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return reading(() -> cache().getAllAsync(keys), READ_ATTEMPTS);
     }
 
     public CompletableFuture<byte[]> getAsync(String key) {
+        return reading(() -> cache().getAsync(key), READ_ATTEMPTS);
+    }
+
+    static final int READ_ATTEMPTS = 4;
+    static final long READ_RETRY_MS = 250;
+
+    <T> CompletableFuture<T> reading(java.util.function.Supplier<CompletableFuture<T>> op, int attempts) {
+        CompletableFuture<T> attempt;
         try {
-            return cache().getAsync(key);
+            attempt = op.get();
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            attempt = CompletableFuture.failedFuture(e);
         }
+        return attempt.handle((v, e) -> {
+            if (e == null) {
+                healthy = true;
+                return CompletableFuture.completedFuture(v);
+            }
+            failed("read failed", e);
+            if (attempts <= 1) {
+                return CompletableFuture.<T>failedFuture(e);
+            }
+            return CompletableFuture.runAsync(() -> { },
+                            CompletableFuture.delayedExecutor(READ_RETRY_MS, TimeUnit.MILLISECONDS))
+                    .thenCompose(x -> reading(op, attempts - 1));
+        }).thenCompose(f -> f);
     }
 
     /** Whether the last operation reached the grid. */
