@@ -103,6 +103,11 @@ public class Aggregator {
 
     private ScheduledExecutorService thread;
     private ExecutorService decoder;
+    /**
+     * Hands each write to the Hot Rod client, which marshals and splits it per server on the
+     * calling thread (a seventh of the aggregator's samples when it called it itself).
+     */
+    private ExecutorService writer;
     /** Threads that decode parts of a batch beside the decoder: one fewer than the cores, at most three. */
     private ExecutorService decodeHelpers;
     private int decodeParts;
@@ -173,6 +178,11 @@ public class Aggregator {
             t.setDaemon(true);
             return t;
         });
+        writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "reputation-writer");
+            t.setDaemon(true);
+            return t;
+        });
         decodeParts = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         if (decodeParts > 1) {
             AtomicLong n = new AtomicLong();
@@ -191,6 +201,9 @@ public class Aggregator {
         }
         if (decodeHelpers != null) {
             decodeHelpers.shutdown();
+        }
+        if (writer != null) {
+            writer.shutdown();
         }
         if (thread != null) {
             thread.shutdown();
@@ -778,7 +791,13 @@ public class Aggregator {
             return;
         }
         writes.incrementAndGet();
-        CompletableFuture<Void> put = store.putAllAsync(encoded, lifespan());
+        CompletableFuture<Void> put;
+        try {
+            put = CompletableFuture.supplyAsync(() -> store.putAllAsync(encoded, lifespan()), writer)
+                    .thenCompose(f -> f);
+        } catch (RejectedExecutionException stopping) {
+            put = CompletableFuture.failedFuture(new StoreUnavailableException("stopping", stopping));
+        }
         pending = new Pending(encoded, put, acks);
         put.whenComplete((v, e) -> {
             if (e == null) {
