@@ -1,15 +1,9 @@
 package dev.portcullis.edge.smtp;
 
-import dev.portcullis.edge.cluster.ClusterVerdicts;
-import dev.portcullis.edge.config.EdgeSettings;
-import dev.portcullis.edge.config.EdgeSettingsLoader;
-import dev.portcullis.edge.log.MailLog;
-import dev.portcullis.postfix.MainCf;
 import dev.portcullis.testkit.Dnsmasq;
 import dev.portcullis.testkit.RealPostfix;
 import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,14 +15,11 @@ import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -48,7 +39,7 @@ class DnsSideBySideTest {
     private static Path dir;
     private static final List<AutoCloseable> open = new ArrayList<>();
 
-    private record Pair(RealPostfix postfix, SmtpServer edge) {
+    private record Pair(RealPostfix postfix, HandBuiltEdge edge) {
     }
 
     @BeforeAll
@@ -113,24 +104,13 @@ class DnsSideBySideTest {
         open.add(postfix);
         Map<String, String> edgeCf = new LinkedHashMap<>(cf);
         edgeCf.put("portcullis_dns_servers", dns.server());
-        String text = edgeCf.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue())
-                .collect(Collectors.joining("\n"));
-        EdgeSettings settings = EdgeSettingsLoader.from(MainCf.parse(text, "dns-side.cf").parameters(),
-                "127.0.0.1:" + sink.port(), "dns-side");
-        Vertx vertx = Vertx.vertx();
         Path logFile = Files.createTempFile("dns-side", ".maillog");
-        MailLog log = new MailLog(logFile, "postfix", "edge.portcullis.test", Clock.systemUTC());
-        SessionServices services = HandBuiltServices.build(vertx, settings, new ClusterVerdicts(Clock.systemUTC(), 100),
-                HandBuiltServices.noBans(), e -> { }, log, Duration.ofSeconds(10));
-        SmtpServer server = new SmtpServer(services, "127.0.0.1", 0);
-        server.start(1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        HandBuiltEdge edge = new HandBuiltEdge(edgeCf, "127.0.0.1:" + sink.port(), logFile);
         open.add(() -> {
-            server.stop(Duration.ofSeconds(1));
-            log.close();
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            edge.close();
             Files.deleteIfExists(logFile);
         });
-        return new Pair(postfix, server);
+        return new Pair(postfix, edge);
     }
 
     private static List<String> run(int port, String from, List<String> script) throws IOException {

@@ -1,14 +1,8 @@
 package dev.portcullis.edge.smtp;
 
-import dev.portcullis.edge.cluster.ClusterVerdicts;
-import dev.portcullis.edge.config.EdgeSettings;
-import dev.portcullis.edge.config.EdgeSettingsLoader;
-import dev.portcullis.edge.log.MailLog;
-import dev.portcullis.postfix.MainCf;
 import dev.portcullis.testkit.RealPostfix;
 import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,15 +16,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,7 +47,7 @@ class RestrictionsSideBySideTest {
     private static final Map<String, Pair> pairs = new HashMap<>();
 
     /** A real Postfix and an edge with the same settings. */
-    private record Pair(RealPostfix postfix, Vertx vertx, SmtpServer edge, MailLog log, Path logFile) {
+    private record Pair(RealPostfix postfix, HandBuiltEdge edge, Path logFile) {
     }
 
     @BeforeAll
@@ -153,9 +144,7 @@ class RestrictionsSideBySideTest {
     @AfterAll
     static void stopAll() throws Exception {
         for (Pair p : pairs.values()) {
-            p.edge().stop(Duration.ofSeconds(1));
-            p.log().close();
-            p.vertx().close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            p.edge().close();
             Files.deleteIfExists(p.logFile());
             p.postfix().close();
         }
@@ -232,18 +221,8 @@ class RestrictionsSideBySideTest {
             return existing;
         }
         RealPostfix postfix = RealPostfix.started(cf);
-        String text = cf.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue())
-                .collect(Collectors.joining("\n"));
-        EdgeSettings settings = EdgeSettingsLoader.from(MainCf.parse(text, name + ".cf").parameters(),
-                "127.0.0.1:" + sink.port(), "side-" + name);
-        Vertx vertx = Vertx.vertx();
         Path logFile = Files.createTempFile("restrictions-" + name, ".maillog");
-        MailLog log = new MailLog(logFile, "postfix", "edge.portcullis.test", Clock.systemUTC());
-        SessionServices services = HandBuiltServices.build(vertx, settings, new ClusterVerdicts(Clock.systemUTC(), 100),
-                HandBuiltServices.noBans(), e -> { }, log, Duration.ofSeconds(10));
-        SmtpServer server = new SmtpServer(services, "127.0.0.1", 0);
-        server.start(1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        Pair p = new Pair(postfix, vertx, server, log, logFile);
+        Pair p = new Pair(postfix, new HandBuiltEdge(cf, "127.0.0.1:" + sink.port(), logFile), logFile);
         pairs.put(name, p);
         return p;
     }
