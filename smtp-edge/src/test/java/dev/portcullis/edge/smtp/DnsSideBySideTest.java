@@ -85,16 +85,7 @@ class DnsSideBySideTest {
     }
 
     private static Map<String, String> common() {
-        Map<String, String> cf = new LinkedHashMap<>();
-        cf.put("myhostname", "edge.portcullis.test");
-        cf.put("mydestination", "edge.portcullis.test, ours.example");
-        cf.put("relay_domains", "good.test, bad.test, mail.test, nullmx.test, nope.test");
-        cf.put("myorigin", "oracle.example");
-        cf.put("mynetworks", "192.0.2.0/24");
-        cf.put("local_recipient_maps", "");
-        cf.put("smtpd_error_sleep_time", "0s");
-        cf.put("smtpd_soft_error_limit", "10");
-        cf.put("smtpd_hard_error_limit", "20");
+        Map<String, String> cf = SideBySide.mainCf("good.test, bad.test, mail.test, nullmx.test, nope.test");
         cf.put("smtpd_peername_lookup", "yes");
         return cf;
     }
@@ -116,20 +107,15 @@ class DnsSideBySideTest {
     private static List<String> run(int port, String from, List<String> script) throws IOException {
         List<String> seen = new ArrayList<>();
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", port, from, Duration.ofSeconds(30))) {
-            seen.add(render(c.readReply()));
+            seen.add(SideBySide.render(c.readReply()));
             for (String step : script) {
                 c.send(step);
-                seen.add(step + " -> " + render(c.readReply()));
+                seen.add(step + " -> " + SideBySide.render(c.readReply()));
             }
         } catch (EOFException | SocketException e) {
             seen.add("<closed>");
         }
         return seen;
-    }
-
-    private static String render(SmtpTestClient.Reply r) {
-        String line = r.isMultiline() ? r.lines().get(0) + " (multi-line)" : r.lastLine();
-        return line.replaceFirst("^250 2\\.0\\.0 Ok(: queued as .*)?$", "250 2.0.0 Ok (queued)");
     }
 
     private static void compare(Pair p, String from, String... script) throws IOException {
