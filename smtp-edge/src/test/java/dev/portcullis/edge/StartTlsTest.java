@@ -1,5 +1,6 @@
 package dev.portcullis.edge;
 
+import dev.portcullis.edge.smtp.TlsClients;
 import dev.portcullis.testkit.KafkaResource;
 import dev.portcullis.testkit.SmtpTestClient;
 import io.quarkus.test.common.WithTestResource;
@@ -12,10 +13,6 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import org.junit.jupiter.api.Test;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -23,7 +20,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Properties;
 
@@ -82,35 +78,13 @@ class StartTlsTest {
             out.flush();
             assertEquals("220 2.0.0 Ready to start TLS", in.readLine());
 
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(null, new TrustManager[]{new TrustAll()}, null);
-            try (SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(plain, "127.0.0.1",
-                    edge.smtpPort(), false)) {
-                secure.startHandshake();
-                SmtpTestClient c = SmtpTestClient.over(secure);
+            try (SmtpTestClient c = TlsClients.upgrade(plain)) {
                 assertEquals(250, c.command("EHLO client.example").code());
                 // Had the injected MAIL run, this would be accepted.
                 SmtpTestClient.Reply r = c.command("RCPT TO:<user@ours.example>");
                 assertEquals(503, r.code(), r.toString());
                 assertEquals(554, c.command("STARTTLS").code(), "TLS already active");
             }
-        }
-    }
-
-    private static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            // test client: accepts the edge's self-signed test certificate
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            // test client: accepts the edge's self-signed test certificate
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }

@@ -1,7 +1,5 @@
 package dev.portcullis.edge.restrict;
 
-import dev.portcullis.edge.protocol.SmtpReply;
-import dev.portcullis.postfix.MainCf;
 import dev.portcullis.postfix.PostfixConfigException;
 import dev.portcullis.testkit.Dnsmasq;
 import dev.portcullis.testkit.StubDnsServer;
@@ -13,14 +11,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static dev.portcullis.edge.restrict.EngineFixture.addr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,18 +41,9 @@ class DnsRestrictionsTest {
     @TempDir
     Path dir;
 
-    private final List<String> notes = new ArrayList<>();
-    private final Notes sink = new Notes() {
-        @Override
-        public void action(String action, String text) {
-            notes.add(action + ": " + text);
-        }
-
-        @Override
-        public void warning(String text) {
-            notes.add("warning: " + text);
-        }
-    };
+    private final EngineFixture fixture = new EngineFixture();
+    private final List<String> notes = fixture.notes;
+    private final Notes sink = fixture.sink;
 
     @BeforeAll
     static void zones() throws Exception {
@@ -88,14 +76,11 @@ class DnsRestrictionsTest {
         notes.clear();
     }
 
+    /** The lookups go to {@code server}, each bounded by 1 s and 2 attempts, so a silent server cannot hang a test. */
     private RestrictionEngine engineAt(String server, String... lines) {
-        return RestrictionEngine.from(MainCf.parse("mydestination = ours.example\nmyorigin = ours.example\n"
-                        + "portcullis_dns_servers = " + server + "\nportcullis_dns_timeout = 1s\n"
-                        + "portcullis_dns_attempts = 2\n" + String.join("\n", lines) + "\n",
-                "/etc/portcullis/main.cf").parameters(),
-                a -> a.getHostAddress().startsWith("192.0.2."),
-                new Destinations("ours.example"::equals, d -> d.equals("relay.example") || d.endsWith(".test"),
-                        "ours.example"));
+        return EngineFixture.engine(d -> d.equals("relay.example") || d.endsWith(".test"),
+                "portcullis_dns_servers = " + server + "\nportcullis_dns_timeout = 1s\nportcullis_dns_attempts = 2\n"
+                        + String.join("\n", lines));
     }
 
     private RestrictionEngine engine(String... lines) {
@@ -105,15 +90,13 @@ class DnsRestrictionsTest {
     /** RCPT as the session runs it: prepare (DNS), then evaluate. */
     private Outcome rcpt(RestrictionEngine e, InetAddress client, String helo, String sender, String recipient)
             throws Exception {
-        Facts f = new Facts(client, "unknown[" + client.getHostAddress() + "]", helo, true, sender, recipient, false,
-                "RCPT");
+        Facts f = EngineFixture.rcpt(client, helo, sender, recipient);
         Facts ready = e.prepare(RestrictionEngine.Check.RCPT, f).get(30, TimeUnit.SECONDS);
         return e.rcpt(ready, sink);
     }
 
     private static String reply(Outcome o) {
-        SmtpReply r = assertInstanceOf(Outcome.Refusal.class, o, String.valueOf(o)).reply();
-        return r.toWire().strip();
+        return EngineFixture.refusal(o).toWire().strip();
     }
 
     private static String check(Outcome o) {
@@ -351,13 +334,5 @@ class DnsRestrictionsTest {
         PostfixConfigException unknown = assertThrows(PostfixConfigException.class,
                 () -> engine("smtpd_client_restrictions = reject_rbl_clients zen.test"));
         assertTrue(unknown.getMessage().contains("unsupported restriction \"reject_rbl_clients\""), unknown.getMessage());
-    }
-
-    private static InetAddress addr(String s) {
-        try {
-            return InetAddress.getByName(s);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.portcullis.edge.restrict;
 
 import dev.portcullis.edge.protocol.SmtpReply;
-import dev.portcullis.postfix.MainCf;
 import dev.portcullis.postfix.PostfixConfigException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -10,9 +9,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
+import static dev.portcullis.edge.restrict.EngineFixture.addr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,23 +29,9 @@ class RestrictionEngineTest {
 
     @TempDir
     Path dir;
-    private final List<String> notes = new ArrayList<>();
-    private final Notes sink = new Notes() {
-        @Override
-        public void action(String action, String text) {
-            notes.add(action + ": " + text);
-        }
-
-        @Override
-        public void warning(String text) {
-            notes.add("warning: " + text);
-        }
-
-        @Override
-        public void honour(EnvelopeAction action) {
-            notes.add("envelope: " + action.kind() + " " + action.value() + " by " + action.check());
-        }
-    };
+    private final EngineFixture fixture = new EngineFixture();
+    private final List<String> notes = fixture.notes;
+    private final Notes sink = fixture.sink;
 
     @BeforeEach
     void tables() throws Exception {
@@ -64,21 +49,17 @@ class RestrictionEngineTest {
         Files.writeString(dir.resolve("sender"), "<> REJECT\nspam.example 550 5.7.8 no\n");
     }
 
+    /** DIR in a line stands for this test's table directory. */
     private RestrictionEngine engine(String... lines) {
-        String text = String.join("\n", lines).replace("DIR", dir.toString());
-        return RestrictionEngine.from(MainCf.parse("mydestination = ours.example\nmyorigin = ours.example\n"
-                        + text + "\n", "/etc/portcullis/main.cf").parameters(),
-                a -> a.getHostAddress().startsWith("192.0.2."),
-                new Destinations("ours.example"::equals, "relay.example"::equals, "ours.example"));
+        return EngineFixture.engine("relay.example"::equals, String.join("\n", lines).replace("DIR", dir.toString()));
     }
 
     private static Facts rcpt(InetAddress client, String helo, String sender, String recipient) {
-        return new Facts(client, "unknown[" + client.getHostAddress() + "]", helo, true, sender, recipient, false,
-                "RCPT");
+        return EngineFixture.rcpt(client, helo, sender, recipient);
     }
 
     private static SmtpReply reply(Outcome o) {
-        return assertInstanceOf(Outcome.Refusal.class, o, String.valueOf(o)).reply();
+        return EngineFixture.refusal(o);
     }
 
     @Test
@@ -296,13 +277,5 @@ class RestrictionEngineTest {
 
         e = assertThrows(PostfixConfigException.class, () -> engine("access_map_reject_code = 250"));
         assertTrue(e.getMessage().contains("access_map_reject_code"), e.getMessage());
-    }
-
-    private static InetAddress addr(String s) {
-        try {
-            return InetAddress.getByName(s);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(e);
-        }
     }
 }

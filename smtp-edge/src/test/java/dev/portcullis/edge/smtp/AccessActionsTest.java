@@ -4,7 +4,6 @@ import dev.portcullis.events.SessionEvent;
 import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,43 +28,34 @@ class AccessActionsTest {
 
     @TempDir
     Path dir;
+    private SinkEdge relay;
     private SmtpSink sink;
     private HandBuiltEdge edge;
-    private Path logFile;
 
     @BeforeEach
     void start() throws Exception {
-        Assumptions.assumeTrue(SmtpSink.available(), "smtp-sink not available");
-        sink = new SmtpSink().start();
         Files.writeString(dir.resolve("actions"), """
                 drop@ours.example DISCARD
                 redir@ours.example REDIRECT alice@ours.example
                 tagged@ours.example PREPEND X-Tagged: yes
                 copy@ours.example BCC audit@ours.example
                 """);
-        String cf = String.join("\n", "myhostname = edge.portcullis.test", "mydestination = ours.example",
-                "mynetworks = 192.0.2.0/24", "smtpd_error_sleep_time = 0s",
+        relay = SinkEdge.start(dir,
                 "smtpd_recipient_restrictions = check_recipient_access texthash:" + dir.resolve("actions"));
-        logFile = dir.resolve("maillog");
-        edge = new HandBuiltEdge(cf, "127.0.0.1:" + sink.port(), logFile);
+        sink = relay.sink;
+        edge = relay.edge;
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (edge != null) {
-            edge.close();
-        }
-        if (sink != null) {
-            sink.close();
+        if (relay != null) {
+            relay.close();
         }
     }
 
     /** One transaction; returns the reply to the final dot. */
     private String send(String subject, String... recipients) throws IOException {
-        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.port(), "127.0.32.1", Duration.ofSeconds(10))) {
-            c.readReply();
-            c.command("EHLO good.example");
-            c.command("MAIL FROM:<a@b.example>");
+        try (SmtpTestClient c = relay.mailFrom("127.0.32.1")) {
             for (String r : recipients) {
                 assertEquals(250, c.command("RCPT TO:<" + r + ">").code(), r);
             }

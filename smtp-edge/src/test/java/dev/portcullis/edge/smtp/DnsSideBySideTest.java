@@ -1,15 +1,9 @@
 package dev.portcullis.edge.smtp;
 
-import dev.portcullis.edge.cluster.ClusterVerdicts;
-import dev.portcullis.edge.config.EdgeSettings;
-import dev.portcullis.edge.config.EdgeSettingsLoader;
-import dev.portcullis.edge.log.MailLog;
-import dev.portcullis.postfix.MainCf;
 import dev.portcullis.testkit.Dnsmasq;
 import dev.portcullis.testkit.RealPostfix;
 import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,14 +15,11 @@ import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -48,7 +39,7 @@ class DnsSideBySideTest {
     private static Path dir;
     private static final List<AutoCloseable> open = new ArrayList<>();
 
-    private record Pair(RealPostfix postfix, SmtpServer edge) {
+    private record Pair(RealPostfix postfix, HandBuiltEdge edge) {
     }
 
     @BeforeAll
@@ -94,16 +85,7 @@ class DnsSideBySideTest {
     }
 
     private static Map<String, String> common() {
-        Map<String, String> cf = new LinkedHashMap<>();
-        cf.put("myhostname", "edge.portcullis.test");
-        cf.put("mydestination", "edge.portcullis.test, ours.example");
-        cf.put("relay_domains", "good.test, bad.test, mail.test, nullmx.test, nope.test");
-        cf.put("myorigin", "oracle.example");
-        cf.put("mynetworks", "192.0.2.0/24");
-        cf.put("local_recipient_maps", "");
-        cf.put("smtpd_error_sleep_time", "0s");
-        cf.put("smtpd_soft_error_limit", "10");
-        cf.put("smtpd_hard_error_limit", "20");
+        Map<String, String> cf = SideBySide.mainCf("good.test, bad.test, mail.test, nullmx.test, nope.test");
         cf.put("smtpd_peername_lookup", "yes");
         return cf;
     }
@@ -113,43 +95,27 @@ class DnsSideBySideTest {
         open.add(postfix);
         Map<String, String> edgeCf = new LinkedHashMap<>(cf);
         edgeCf.put("portcullis_dns_servers", dns.server());
-        String text = edgeCf.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue())
-                .collect(Collectors.joining("\n"));
-        EdgeSettings settings = EdgeSettingsLoader.from(MainCf.parse(text, "dns-side.cf").parameters(),
-                "127.0.0.1:" + sink.port(), "dns-side");
-        Vertx vertx = Vertx.vertx();
         Path logFile = Files.createTempFile("dns-side", ".maillog");
-        MailLog log = new MailLog(logFile, "postfix", "edge.portcullis.test", Clock.systemUTC());
-        SessionServices services = HandBuiltServices.build(vertx, settings, new ClusterVerdicts(Clock.systemUTC(), 100),
-                HandBuiltServices.noBans(), e -> { }, log, Duration.ofSeconds(10));
-        SmtpServer server = new SmtpServer(services, "127.0.0.1", 0);
-        server.start(1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        HandBuiltEdge edge = new HandBuiltEdge(edgeCf, "127.0.0.1:" + sink.port(), logFile);
         open.add(() -> {
-            server.stop(Duration.ofSeconds(1));
-            log.close();
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            edge.close();
             Files.deleteIfExists(logFile);
         });
-        return new Pair(postfix, server);
+        return new Pair(postfix, edge);
     }
 
     private static List<String> run(int port, String from, List<String> script) throws IOException {
         List<String> seen = new ArrayList<>();
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", port, from, Duration.ofSeconds(30))) {
-            seen.add(render(c.readReply()));
+            seen.add(SideBySide.render(c.readReply()));
             for (String step : script) {
                 c.send(step);
-                seen.add(step + " -> " + render(c.readReply()));
+                seen.add(step + " -> " + SideBySide.render(c.readReply()));
             }
         } catch (EOFException | SocketException e) {
             seen.add("<closed>");
         }
         return seen;
-    }
-
-    private static String render(SmtpTestClient.Reply r) {
-        String line = r.isMultiline() ? r.lines().get(0) + " (multi-line)" : r.lastLine();
-        return line.replaceFirst("^250 2\\.0\\.0 Ok(: queued as .*)?$", "250 2.0.0 Ok (queued)");
     }
 
     private static void compare(Pair p, String from, String... script) throws IOException {

@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A real edge from a main.cf text, relaying to {@code nextHop}, built by hand (no Quarkus, no
@@ -33,6 +35,12 @@ final class HandBuiltEdge implements AutoCloseable {
         server = new SmtpServer(HandBuiltServices.build(vertx, settings, new ClusterVerdicts(Clock.systemUTC(), 100),
                 HandBuiltServices.noBans(), events::add, log, Duration.ofSeconds(10)), "127.0.0.1", 0);
         server.start(1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** The same from main.cf parameters (name to value, in their order), as the side-by-side tests keep them. */
+    HandBuiltEdge(Map<String, String> mainCf, String nextHop, Path maillog) throws Exception {
+        this(mainCf.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue()).collect(Collectors.joining("\n")),
+                nextHop, maillog);
     }
 
     int port() {

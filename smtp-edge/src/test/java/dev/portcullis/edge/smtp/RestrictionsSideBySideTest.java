@@ -1,14 +1,8 @@
 package dev.portcullis.edge.smtp;
 
-import dev.portcullis.edge.cluster.ClusterVerdicts;
-import dev.portcullis.edge.config.EdgeSettings;
-import dev.portcullis.edge.config.EdgeSettingsLoader;
-import dev.portcullis.edge.log.MailLog;
-import dev.portcullis.postfix.MainCf;
 import dev.portcullis.testkit.RealPostfix;
 import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,15 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,7 +46,7 @@ class RestrictionsSideBySideTest {
     private static final Map<String, Pair> pairs = new HashMap<>();
 
     /** A real Postfix and an edge with the same settings. */
-    private record Pair(RealPostfix postfix, Vertx vertx, SmtpServer edge, MailLog log, Path logFile) {
+    private record Pair(RealPostfix postfix, HandBuiltEdge edge, Path logFile) {
     }
 
     @BeforeAll
@@ -153,9 +143,7 @@ class RestrictionsSideBySideTest {
     @AfterAll
     static void stopAll() throws Exception {
         for (Pair p : pairs.values()) {
-            p.edge().stop(Duration.ofSeconds(1));
-            p.log().close();
-            p.vertx().close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            p.edge().close();
             Files.deleteIfExists(p.logFile());
             p.postfix().close();
         }
@@ -174,16 +162,7 @@ class RestrictionsSideBySideTest {
     }
 
     private static Map<String, String> common() {
-        Map<String, String> cf = new LinkedHashMap<>();
-        cf.put("myhostname", "edge.portcullis.test");
-        cf.put("mydestination", "edge.portcullis.test, ours.example");
-        cf.put("relay_domains", "relay.example, nofqdn");
-        cf.put("myorigin", "oracle.example");
-        cf.put("mynetworks", "192.0.2.0/24");
-        cf.put("local_recipient_maps", "");
-        cf.put("smtpd_error_sleep_time", "0s");
-        cf.put("smtpd_soft_error_limit", "10");
-        cf.put("smtpd_hard_error_limit", "20");
+        Map<String, String> cf = SideBySide.mainCf("relay.example, nofqdn");
         cf.put("smtpd_client_restrictions", "check_client_access texthash:" + dir.resolve("client"));
         cf.put("smtpd_helo_restrictions", "check_helo_access texthash:" + dir.resolve("helo")
                 + ", reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname");
@@ -232,18 +211,8 @@ class RestrictionsSideBySideTest {
             return existing;
         }
         RealPostfix postfix = RealPostfix.started(cf);
-        String text = cf.entrySet().stream().map(e -> e.getKey() + " = " + e.getValue())
-                .collect(Collectors.joining("\n"));
-        EdgeSettings settings = EdgeSettingsLoader.from(MainCf.parse(text, name + ".cf").parameters(),
-                "127.0.0.1:" + sink.port(), "side-" + name);
-        Vertx vertx = Vertx.vertx();
         Path logFile = Files.createTempFile("restrictions-" + name, ".maillog");
-        MailLog log = new MailLog(logFile, "postfix", "edge.portcullis.test", Clock.systemUTC());
-        SessionServices services = HandBuiltServices.build(vertx, settings, new ClusterVerdicts(Clock.systemUTC(), 100),
-                HandBuiltServices.noBans(), e -> { }, log, Duration.ofSeconds(10));
-        SmtpServer server = new SmtpServer(services, "127.0.0.1", 0);
-        server.start(1).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        Pair p = new Pair(postfix, vertx, server, log, logFile);
+        Pair p = new Pair(postfix, new HandBuiltEdge(cf, "127.0.0.1:" + sink.port(), logFile), logFile);
         pairs.put(name, p);
         return p;
     }
@@ -253,20 +222,20 @@ class RestrictionsSideBySideTest {
         List<String> seen = new ArrayList<>();
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", port, from, Duration.ofSeconds(15))) {
             try {
-                seen.add(render(c.readReply()));
+                seen.add(SideBySide.render(c.readReply()));
                 for (String step : script) {
                     if (step.startsWith(PIPE)) {
                         String[] lines = step.substring(PIPE.length()).split("\n");
                         c.sendRaw((String.join("\r\n", lines) + "\r\n").getBytes(StandardCharsets.UTF_8));
                         for (String line : lines) {
-                            seen.add(line + " -> " + render(c.readReply()));
+                            seen.add(line + " -> " + SideBySide.render(c.readReply()));
                         }
                     } else if (step.equals(MESSAGE)) {
                         c.sendRaw("Subject: side by side\r\n\r\nhello\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
-                        seen.add(". -> " + render(c.readReply()));
+                        seen.add(". -> " + SideBySide.render(c.readReply()));
                     } else {
                         c.send(step);
-                        seen.add(step + " -> " + render(c.readReply()));
+                        seen.add(step + " -> " + SideBySide.render(c.readReply()));
                     }
                 }
             } catch (EOFException | SocketException e) {
@@ -275,7 +244,7 @@ class RestrictionsSideBySideTest {
             }
             c.timeout(Duration.ofMillis(1500));
             try {
-                seen.add("(unsolicited) " + render(c.readReply()));
+                seen.add("(unsolicited) " + SideBySide.render(c.readReply()));
             } catch (SocketTimeoutException e) {
                 // nothing more
             } catch (EOFException | SocketException e) {
@@ -283,12 +252,6 @@ class RestrictionsSideBySideTest {
             }
         }
         return seen;
-    }
-
-    private static String render(SmtpTestClient.Reply r) {
-        String line = r.isMultiline() ? r.lines().get(0) + " (multi-line)" : r.lastLine();
-        // Postfix queues ("Ok: queued as 3F2A..."); the edge passes on smtp-sink's plain "Ok".
-        return line.replaceFirst("^250 2\\.0\\.0 Ok(: queued as .*)?$", "250 2.0.0 Ok (queued)");
     }
 
     private static void compare(Pair pair, String from, String... script) throws IOException {

@@ -1,11 +1,9 @@
 package dev.portcullis.edge.smtp;
 
 import dev.portcullis.events.SessionEvent;
-import dev.portcullis.testkit.SmtpSink;
 import dev.portcullis.testkit.SmtpTestClient;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,15 +31,12 @@ class TableReloadTest {
 
     @TempDir
     Path dir;
-    private SmtpSink sink;
+    private SinkEdge relay;
     private HandBuiltEdge edge;
-    private Path logFile;
     private int generation;
 
     @BeforeEach
     void start() throws Exception {
-        Assumptions.assumeTrue(SmtpSink.available(), "smtp-sink not available");
-        sink = new SmtpSink().start();
         configMap("""
                 127.0.31.1 DUNNO
                 """, """
@@ -50,25 +45,17 @@ class TableReloadTest {
         for (String name : List.of("client", "local")) {
             Files.createSymbolicLink(dir.resolve(name), Path.of("..data", name));
         }
-        String cf = String.join("\n",
-                "myhostname = edge.portcullis.test",
-                "mydestination = ours.example",
-                "mynetworks = 192.0.2.0/24",
-                "smtpd_error_sleep_time = 0s",
+        relay = SinkEdge.start(dir,
                 "portcullis_table_reload_interval = 1s",
                 "local_recipient_maps = texthash:" + dir.resolve("local"),
                 "smtpd_client_restrictions = check_client_access texthash:" + dir.resolve("client"));
-        logFile = dir.resolve("maillog");
-        edge = new HandBuiltEdge(cf, "127.0.0.1:" + sink.port(), logFile);
+        edge = relay.edge;
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (edge != null) {
-            edge.close();
-        }
-        if (sink != null) {
-            sink.close();
+        if (relay != null) {
+            relay.close();
         }
     }
 
@@ -88,10 +75,7 @@ class TableReloadTest {
     }
 
     private String freshSession(String to) throws IOException {
-        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", edge.port(), "127.0.31.1", Duration.ofSeconds(10))) {
-            c.readReply();
-            c.command("EHLO good.example");
-            c.command("MAIL FROM:<a@b.example>");
+        try (SmtpTestClient c = relay.mailFrom("127.0.31.1")) {
             String r = rcpt(c, to);
             c.command("QUIT");
             return r;
@@ -100,11 +84,7 @@ class TableReloadTest {
 
     @Test
     void aSwappedConfigMapGivesNewVerdictsWithoutDroppingSessionsAndABrokenOneKeepsTheLastGood() throws Exception {
-        try (SmtpTestClient held = SmtpTestClient.connect("127.0.0.1", edge.port(), "127.0.31.1",
-                Duration.ofSeconds(10))) {
-            held.readReply();
-            held.command("EHLO good.example");
-            held.command("MAIL FROM:<a@b.example>");
+        try (SmtpTestClient held = relay.mailFrom("127.0.31.1")) {
             assertEquals("550 5.1.1 <nobody@ours.example>: Recipient address rejected: User unknown in local "
                     + "recipient table", rcpt(held, "nobody@ours.example"));
             assertTrue(rcpt(held, "alice@ours.example").startsWith("250"));
@@ -139,7 +119,7 @@ class TableReloadTest {
                 nobody@ours.example x
                 """);
         Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
-                .until(() -> Files.readString(logFile).contains("not reloaded"));
+                .until(() -> maillog().contains("not reloaded"));
         String maillog = maillog();
         assertTrue(maillog.contains("warning: table texthash:" + dir.resolve("client") + " not reloaded, the last "
                 + "good one stays in force: "), maillog);
@@ -153,6 +133,6 @@ class TableReloadTest {
     }
 
     private String maillog() throws IOException {
-        return Files.readString(logFile);
+        return relay.maillog();
     }
 }

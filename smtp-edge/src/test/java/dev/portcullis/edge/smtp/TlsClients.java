@@ -11,8 +11,11 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 
-/** JSSE clients for STARTTLS tests: trust the test certificate, choose the protocols. */
-final class TlsClients {
+/**
+ * JSSE clients for STARTTLS tests: trust the test certificate, choose the protocols. Public
+ * for the Quarkus tests in the parent package too, so that there is one trust-all client.
+ */
+public final class TlsClients {
 
     private TlsClients() {
     }
@@ -21,7 +24,7 @@ final class TlsClients {
      * Upgrades {@code plain} (after "220 Ready to start TLS") with the given protocols (e.g.
      * "TLSv1.2"); the handshake is done when this returns.
      */
-    static SmtpTestClient upgrade(Socket plain, String... protocols) throws IOException {
+    public static SmtpTestClient upgrade(Socket plain, String... protocols) throws IOException {
         SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket(plain,
                 plain.getInetAddress().getHostAddress(), plain.getPort(), true);
         if (protocols.length > 0) {
@@ -32,7 +35,7 @@ final class TlsClients {
         return SmtpTestClient.over(tls);
     }
 
-    static SSLContext trustAll() {
+    public static SSLContext trustAll() {
         try {
             SSLContext c = SSLContext.getInstance("TLS");
             c.init(null, new TrustManager[]{new X509TrustManager() {
