@@ -367,18 +367,55 @@ public final class KafkaBroker implements AutoCloseable {
         createTopic(newTopic(name, partitions, compacted));
     }
 
+    /**
+     * Creates a topic and returns once it can be used: the creation is acknowledged before every
+     * part of the broker knows the topic, and a describe or produce right after it can still get
+     * UnknownTopicOrPartition on a busy host (seen in CI), so this waits until the topic's
+     * partitions have a leader and its configuration can be read.
+     */
     public void createTopic(NewTopic topic) {
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IllegalStateException("creating topic " + topic.name() + " failed", e.getCause());
+            try {
+                admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("creating topic " + topic.name() + " failed", e.getCause());
+                }
             }
+            awaitUsable(admin, topic.name());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("topic " + topic.name() + " not usable", e.getCause());
         } catch (TimeoutException e) {
             throw new IllegalStateException("creating topic " + topic.name() + " timed out", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void awaitUsable(Admin admin, String name)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                org.apache.kafka.clients.admin.TopicDescription d = admin.describeTopics(List.of(name))
+                        .allTopicNames().get(10, TimeUnit.SECONDS).get(name);
+                boolean led = d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                admin.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, name))).all().get(10, TimeUnit.SECONDS);
+                if (led) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + name + " have no leader after 30 s");
+            }
+            Thread.sleep(50); // polling the broker's metadata: there is no notification to wait on
         }
     }
 
