@@ -26,6 +26,8 @@ public class ReputationHealth implements HealthCheck {
     @Inject
     Aggregator aggregator;
     @Inject
+    dev.portcullis.reputation.ingest.EventIngest ingest;
+    @Inject
     VerdictPublisher verdicts;
 
     @Override
@@ -42,6 +44,7 @@ public class ReputationHealth implements HealthCheck {
                 .withData("eventsUnreadable", aggregator.unreadable())
                 .withData("eventsDuplicate", aggregator.duplicates())
                 .withData("eventsFailed", aggregator.failed())
+                .withData("eventsConsumer", ingest.state())
                 .withData("batches", aggregator.batches())
                 .withData("writes", aggregator.writes())
                 .withData("statesReadAhead", aggregator.prefetched())

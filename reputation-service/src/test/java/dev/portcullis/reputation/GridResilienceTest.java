@@ -88,7 +88,8 @@ class GridResilienceTest {
             grid.startNode(1);
         }
         ReputationApiTest.awaitCount("127.30.0.3", "60s", "connections", 1);
-        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'grid' }.data.eventsConsumer", equalTo("consuming"));
     }
 
     @Test

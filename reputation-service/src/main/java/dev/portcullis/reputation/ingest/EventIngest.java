@@ -77,6 +77,7 @@ public class EventIngest {
     Config config;
 
     private volatile boolean running;
+    private volatile String state = "starting";
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
     private String topic;
@@ -132,7 +133,24 @@ public class EventIngest {
         return p;
     }
 
+    /** What the consumer is doing, for the health data: consuming, paused (grid behind), restarting, stopped. */
+    public String state() {
+        Thread t = thread;
+        return t != null && !t.isAlive() && running ? "dead (see the log)" : state;
+    }
+
     private void run(Map<String, Object> props) {
+        try {
+            runConsumers(props);
+        } catch (Error e) {
+            LOG.errorf(e, "events consumer stopped");
+            throw e;
+        } finally {
+            state = "stopped";
+        }
+    }
+
+    private void runConsumers(Map<String, Object> props) {
         while (running) {
             try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props)) {
                 consumer = c;
@@ -147,6 +165,7 @@ public class EventIngest {
                 // A failure the consumer cannot go on from (a batch that could not be written, an
                 // error from the client): a new consumer starts from the last committed offsets.
                 LOG.warnf("events consumer restarting: %s", e.toString());
+                state = "restarting: " + e.getMessage();
                 pause(RETRY);
             } finally {
                 consumer = null;
@@ -165,6 +184,7 @@ public class EventIngest {
                 if (!paused) {
                     c.pause(c.assignment());
                     paused = true;
+                    state = "paused: the aggregator is behind (grid slow or away)";
                 }
                 c.poll(Duration.ZERO);
                 continue;
@@ -173,6 +193,7 @@ public class EventIngest {
                 c.resume(c.paused());
                 paused = false;
             }
+            state = "consuming";
             ConsumerRecords<String, byte[]> records = c.poll(POLL);
             if (records.isEmpty()) {
                 continue;
