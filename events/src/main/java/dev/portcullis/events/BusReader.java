@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * agent) learns every live decision and verdict, and then follows the changes.
  *
  * <p>How: one plain Kafka consumer that {@code assign}s every partition of every topic and
- * seeks to the beginning once, when the partition is first seen. It belongs to no consumer
+ * seeks to its beginning once, when the partition is first seen. It belongs to no consumer
  * group: it commits nothing, leaves no group behind in the broker, waits for no group join
  * or {@code group.initial.rebalance.delay.ms} before its first record, and is never
  * rebalanced, so a broker that goes away and comes back does not send it back to the
@@ -96,6 +96,8 @@ public final class BusReader implements AutoCloseable {
     private volatile String state = "starting";
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile long startNanos;
+    /** When the consumer was built (-1 before): splits a slow first record into client start and broker round trips. */
+    private volatile long consumerNanos = -1;
     private Thread thread;
 
     /**
@@ -202,6 +204,7 @@ public final class BusReader implements AutoCloseable {
         Set<TopicPartition> assigned = new HashSet<>();
         long nextRefresh = System.nanoTime();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(properties)) {
+            consumerNanos = System.nanoTime();
             consumer = c;
             while (running.get()) {
                 try {
@@ -241,7 +244,7 @@ public final class BusReader implements AutoCloseable {
     private boolean refresh(KafkaConsumer<String, byte[]> c, Set<TopicPartition> assigned) {
         boolean allFound = true;
         List<TopicPartition> fresh = new ArrayList<>();
-        Map<TopicState, Map<TopicPartition, Long>> ends = new HashMap<>();
+        List<TopicPartition> toReplay = new ArrayList<>();
         for (TopicState t : topics.values()) {
             List<TopicPartition> partitions = partitions(c, t.subscription.topic());
             if (partitions.isEmpty()) {
@@ -255,18 +258,30 @@ public final class BusReader implements AutoCloseable {
             }
             List<TopicPartition> newOnes = partitions.stream().filter(tp -> !assigned.contains(tp)).toList();
             fresh.addAll(newOnes);
-            if (!newOnes.isEmpty() && t.replay != Replay.REPLAYED) {
-                ends.put(t, c.endOffsets(newOnes));
+            if (t.replay != Replay.REPLAYED) {
+                toReplay.addAll(newOnes);
             }
         }
-        // Nothing changes before every query above has answered: a failed one is simply asked again.
-        if (!fresh.isEmpty()) {
-            assigned.addAll(fresh);
-            c.assign(assigned);
-            c.seekToBeginning(fresh);
+        if (fresh.isEmpty()) {
+            return allFound;
         }
-        ends.forEach((t, e) -> {
-            t.targets.putAll(e);
+        // One round trip for every topic's end offsets; nothing changes before it has answered,
+        // so a failed one is simply asked again at the next refresh.
+        Map<TopicPartition, Long> ends = toReplay.isEmpty() ? Map.of() : c.endOffsets(toReplay);
+        assigned.addAll(fresh);
+        c.assign(assigned);
+        // Offset 0 rather than seekToBeginning(), which asks the broker for the log start offset
+        // first: the round trip it saves is on the start-up replay's critical path. Where the log
+        // no longer starts at 0 (retention), the fetch is out of range and auto.offset.reset=earliest
+        // moves it to the log start.
+        fresh.forEach(tp -> c.seek(tp, 0));
+        long now = System.nanoTime();
+        ends.forEach((tp, end) -> {
+            TopicState t = topics.get(tp.topic());
+            t.targets.put(tp, end);
+            if (t.assignedNanos < 0) {
+                t.assignedNanos = now;
+            }
             t.replay = Replay.REPLAYING;
         });
         return allFound;
@@ -307,9 +322,9 @@ public final class BusReader implements AutoCloseable {
                 continue;
             }
             t.replayedNanos = System.nanoTime();
-            LOG.infof("%s: replay of %s complete in %d ms (first record after %s)", name, t.subscription.topic(),
-                    TimeUnit.NANOSECONDS.toMillis(t.replayedNanos - startNanos),
-                    t.firstNanos < 0 ? "none" : TimeUnit.NANOSECONDS.toMillis(t.firstNanos - startNanos) + " ms");
+            LOG.infof("%s: replay of %s complete in %d ms (consumer built after %d ms, partitions assigned after %d ms,"
+                    + " first record after %s)", name, t.subscription.topic(), millis(t.replayedNanos),
+                    millis(consumerNanos), millis(t.assignedNanos), t.firstNanos < 0 ? "none" : millis(t.firstNanos) + " ms");
             if (t.subscription.replayed() != null) {
                 try {
                     t.subscription.replayed().run(); // before the flag: whoever sees the flag sees its effect
@@ -321,6 +336,10 @@ public final class BusReader implements AutoCloseable {
             t.replay = Replay.REPLAYED;
         }
         state = following ? "following" : "replaying (" + total + " records to go)";
+    }
+
+    private long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos - startNanos);
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c, String topic) {
@@ -372,6 +391,7 @@ public final class BusReader implements AutoCloseable {
         volatile long lag = -1;
         volatile long replayedNanos = -1;
         volatile long firstNanos = -1;
+        volatile long assignedNanos = -1;
 
         TopicState(Subscription subscription) {
             this.subscription = subscription;

@@ -146,6 +146,32 @@ class BusReaderTest {
         }
     }
 
+    /** The reader seeks to offset 0; a log that no longer starts there (records deleted) is read from its start. */
+    @Test
+    void aLogThatNoLongerStartsAtZeroIsReadFromItsStart() throws Exception {
+        KafkaBroker kafka = KafkaBroker.shared();
+        String topic = "trimmed-" + UUID.randomUUID();
+        kafka.createTopic(topic, 1, false);
+        try (KafkaProducer<String, byte[]> p = producer(kafka)) {
+            for (int i = 0; i < 20; i++) {
+                p.send(new ProducerRecord<>(topic, "k" + i, bytes("v" + i)));
+            }
+            p.flush();
+        }
+        try (var admin = kafka.admin()) {
+            admin.deleteRecords(Map.of(new org.apache.kafka.common.TopicPartition(topic, 0),
+                    org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(12))).all().get(30, TimeUnit.SECONDS);
+        }
+        Recorder r = new Recorder();
+        try (BusReader reader = new BusReader("test", Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                List.of(new BusReader.Subscription(topic, r, null)))) {
+            reader.start();
+            await(() -> reader.isReplayed(topic), "replayed");
+            assertEquals(8, r.handled.get());
+            assertTrue(r.latest.containsKey("k12") && !r.latest.containsKey("k11"), r.latest.keySet().toString());
+        }
+    }
+
     /**
      * The regression test of the re-read bug: a consumer group that committed nothing went back to the
      * earliest offset when the broker came back (a rebalance), and new records waited behind a replay
