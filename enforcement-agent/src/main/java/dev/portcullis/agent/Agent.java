@@ -1,12 +1,12 @@
 package dev.portcullis.agent;
 
-import dev.portcullis.agent.bus.BusReader;
 import dev.portcullis.agent.export.CidrExport;
 import dev.portcullis.agent.nft.NftCommand;
 import dev.portcullis.agent.nft.NftScript;
 import dev.portcullis.agent.nft.NftSync;
 import dev.portcullis.agent.policy.PolicyResponder;
 import dev.portcullis.agent.policy.PolicyServer;
+import dev.portcullis.events.BusReader;
 import dev.portcullis.postfix.NetworkList;
 import dev.portcullis.postfix.Origin;
 import dev.portcullis.postfix.PostfixConfigException;
@@ -82,7 +82,7 @@ public class Agent {
                     + " or portcullis.agent.export.enabled to true; the agent only follows the decisions");
         }
         String verdicts = config.readVerdicts() ? config.verdictsTopic() : null;
-        reader = new BusReader(kafkaProperties(), config.decisionsTopic(), verdicts, live);
+        reader = new BusReader("portcullis-agent", kafkaProperties(), live.subscriptions(config.decisionsTopic(), verdicts));
         metrics();
         reader.start();
         if (nft != null) {
@@ -222,9 +222,9 @@ public class Agent {
         counter("portcullis.agent.verdicts.overflowed", "verdict subjects not held because portcullis.agent"
                 + ".max-verdicts was reached", live, l -> l.verdicts().overflowed());
         gauge("portcullis.agent.replay.lag", "decision records still to read before the initial replay is complete"
-                + " (-1: not known yet)", reader, BusReader::replayLag);
+                + " (-1: not known yet)", reader, r -> r.replayLag(config.decisionsTopic()));
         gauge("portcullis.agent.replayed", "1 once the initial replay of the decisions is complete", reader,
-                r -> r.isReplayed() ? 1 : 0);
+                r -> r.isReplayed(config.decisionsTopic()) ? 1 : 0);
         if (nft != null) {
             gauge("portcullis.agent.nft.elements", "elements the agent holds in its nftables sets", nft,
                     NftSync::elements);
@@ -325,6 +325,11 @@ public class Agent {
 
     public BusReader reader() {
         return reader;
+    }
+
+    /** The topic whose replay makes the agent ready. */
+    public String decisionsTopic() {
+        return config.decisionsTopic();
     }
 
     public Optional<NftSync> nft() {

@@ -37,8 +37,8 @@ public final class AgentHealth {
             if (live == null || agent.reader() == null) {
                 return b.down().withData("state", "starting").build();
             }
-            boolean up = agent.reader().isReplayed();
-            b.withData("bus", agent.reader().state()).withData("replayLag", agent.reader().replayLag())
+            boolean up = agent.reader().isReplayed(agent.decisionsTopic());
+            b.withData("bus", agent.reader().state()).withData("replayLag", agent.reader().replayLag(agent.decisionsTopic()))
                     .withData("decisions", live.decisions().size()).withData("verdicts", live.verdicts().size())
                     .withData("unreadable", live.unreadable());
             if (agent.nft().isPresent()) {

@@ -1,6 +1,6 @@
 package dev.portcullis.agent;
 
-import dev.portcullis.agent.bus.BusReader;
+import dev.portcullis.events.BusReader;
 import dev.portcullis.events.Cidr;
 import dev.portcullis.events.Decision;
 import dev.portcullis.events.DecisionCodec;
@@ -11,6 +11,7 @@ import dev.portcullis.events.VerdictCodec;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * never allowed to stop the reader: with compaction by key, storing it under another key
  * would let its tombstone miss it.
  */
-public final class LiveSet implements BusReader.Sink {
+public final class LiveSet {
 
     /** An enforcer: told which network changed (look it up in {@link #decisions()}) and when the replay is done. */
     public interface Listener {
@@ -59,7 +60,21 @@ public final class LiveSet implements BusReader.Sink {
         }
     }
 
-    @Override
+    /**
+     * What the bus reader feeds this set: the decisions topic, whose replay completes this set's
+     * ({@link #replayed()}), and the verdicts topic unless it is null.
+     */
+    public List<BusReader.Subscription> subscriptions(String decisionsTopic, String verdictsTopic) {
+        List<BusReader.Subscription> s = new ArrayList<>();
+        s.add(new BusReader.Subscription(decisionsTopic, r -> decision(r.key(), r.value(), BusReader.where(r)),
+                this::replayed));
+        if (verdictsTopic != null) {
+            s.add(new BusReader.Subscription(verdictsTopic, r -> verdict(r.key(), r.value(), BusReader.where(r)), null));
+        }
+        return s;
+    }
+
+    /** One decision record ({@code value == null}: a tombstone); {@code where} names it in a log. */
     public void decision(String key, byte[] value, String where) {
         // Counted once handled (applied or skipped), so whoever sees the count sees its effect.
         try {
@@ -89,7 +104,7 @@ public final class LiveSet implements BusReader.Sink {
         }
     }
 
-    @Override
+    /** One verdict record ({@code value == null}: a tombstone). */
     public void verdict(String key, byte[] value, String where) {
         // Counted once handled (applied or skipped), so whoever sees the count sees its effect.
         try {
@@ -109,7 +124,7 @@ public final class LiveSet implements BusReader.Sink {
         }
     }
 
-    @Override
+    /** The initial replay of the decisions is complete: the enforcers are told. */
     public void replayed() {
         replayed = true;
         for (Listener l : listeners) {

@@ -27,7 +27,7 @@
  * <p>PROTOCOL
  * <p>In: both topics, every partition, from the earliest offset, by a plain consumer that
  * assigns the partitions itself: no consumer group, nothing committed
- * ({@link dev.portcullis.agent.bus.BusReader}). A decision record's key must be its network
+ * (events' {@link dev.portcullis.events.BusReader}, which the edge uses too). A decision record's key must be its network
  * in canonical form; a tombstone lifts it; a record that cannot be read is skipped and
  * counted. The initial replay is complete when the consumer's position has reached, on
  * every decisions partition, the end offset that partition had when first assigned.

@@ -1,6 +1,6 @@
 package dev.portcullis.agent;
 
-import dev.portcullis.agent.bus.BusReader;
+import dev.portcullis.events.BusReader;
 import dev.portcullis.agent.nft.Netns;
 import dev.portcullis.agent.nft.NftCommand;
 import dev.portcullis.agent.nft.NftScript;
@@ -105,10 +105,10 @@ class AgentBench {
             live.addListener(sync);
             sync.start();
             long t0 = System.nanoTime();
-            try (BusReader reader = new BusReader(Map.of("bootstrap.servers", kafka.bootstrapServers()), topic, null,
-                    live)) {
+            try (BusReader reader = new BusReader("bench", Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                    live.subscriptions(topic, null))) {
                 reader.start();
-                await(reader::isReplayed, Duration.ofSeconds(120));
+                await(() -> reader.isReplayed(topic), Duration.ofSeconds(120));
                 long replayMs = (System.nanoTime() - t0) / 1_000_000;
                 await(sync::isSynced, Duration.ofSeconds(120));
                 long totalMs = (System.nanoTime() - t0) / 1_000_000;

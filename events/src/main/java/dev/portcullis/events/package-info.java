@@ -3,7 +3,9 @@
  * <p>events - the Portcullis bus contract
  * <p>SUMMARY
  * <p>Topic names ({@link dev.portcullis.events.Topics}), the session event records an edge
- * publishes ({@link dev.portcullis.events.SessionEvent}) and their JSON codec.
+ * publishes ({@link dev.portcullis.events.SessionEvent}) and their JSON codec, and the reader of
+ * the compacted topics every enforcement point uses ({@link dev.portcullis.events.BusReader}: a
+ * plain consumer in no group, from the beginning, with a "replay complete" signal per topic).
  * <p>PROTOCOL
  * <p>{@code portcullis.events}: key = client IP as text, value = JSON of one
  * {@code SessionEvent} with a {@code kind} property and a {@code meta} object

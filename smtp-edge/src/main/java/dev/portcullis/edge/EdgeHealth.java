@@ -1,5 +1,6 @@
 package dev.portcullis.edge;
 
+import dev.portcullis.edge.cluster.BusFeed;
 import dev.portcullis.edge.cluster.DecisionConsumer;
 import dev.portcullis.edge.cluster.VerdictConsumer;
 import dev.portcullis.edge.events.EventPublisher;
@@ -35,11 +36,13 @@ public class EdgeHealth {
     VerdictConsumer verdicts;
     @Inject
     DecisionConsumer decisions;
+    @Inject
+    BusFeed feed;
 
     @Readiness
     HealthCheck smtpReady() {
         return () -> withBus(HealthCheckResponse.named("smtp")
-                .status(application.smtpPort() > 0 && !application.draining() && decisions.settled())
+                .status(application.smtpPort() > 0 && !application.draining() && feed.settled())
                 .withData("port", application.smtpPort())
                 .withData("draining", application.draining())
                 .withData("activeSessions", application.activeSessions()));
@@ -70,7 +73,8 @@ public class EdgeHealth {
                 .withData("verdictsUnreadable", verdicts.unreadable())
                 .withData("verdictsEvicted", verdicts.table().evicted())
                 .withData("decisions", decisions.table().size())
-                .withData("decisionsReplayed", decisions.replayed())
+                .withData("decisionsReplayed", feed.decisionsReplayed())
+                .withData("busReader", feed.state())
                 .withData("decisionsRead", decisions.read())
                 .withData("decisionsUnreadable", decisions.unreadable())
                 .withData("decisionsOverflowed", decisions.table().overflowed());

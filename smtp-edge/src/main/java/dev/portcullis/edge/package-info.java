@@ -14,8 +14,9 @@
  * behind the PROXY protocol from trusted load balancers (see {@link dev.portcullis.edge.proxy}). Out: SMTP to {@code PORTCULLIS_NEXT_HOPS}, one connection per
  * transaction, opened at the first accepted RCPT (as Postfix's smtpd_proxy_filter does); the
  * client's 250 for a message is the next hop's 250. Kafka: publishes {@code portcullis.events};
- * reads {@code portcullis.verdicts} (compacted, key = IP or CIDR, tombstone = lifted) in full
- * from the beginning at every start, in a consumer group of its own that commits nothing.
+ * reads {@code portcullis.verdicts} (compacted, key = IP or CIDR, tombstone = lifted) and
+ * {@code portcullis.decisions} in full from the beginning at every start, with a plain consumer
+ * in no consumer group that commits nothing and keeps its positions across a broker restart.
  * The edge does not aggregate: it counts only its own sessions (the floor) and acts on the
  * reputation service's verdicts; adding up the fleet is that service's job.
  * <p>SECURITY
@@ -48,7 +49,7 @@
  * <p>Postfix parameters from {@code PORTCULLIS_MAIN_CF}, overridable as {@code postfix.<name>}
  * or {@code POSTFIX_<NAME>}; see {@link dev.portcullis.edge.config.EdgeSettings} for the list
  * and the README for the rest. Beyond Postfix: {@code portcullis.verdicts.max-subjects}
- * (1000000) and {@code portcullis.verdicts.sweep-interval} (30s), and the {@code verdicts}
- * channel's Kafka settings ({@code mp.messaging.incoming.verdicts.*}).
+ * (1000000) and {@code portcullis.verdicts.sweep-interval} (30s); the bus reader of the verdicts
+ * and decisions takes Quarkus' {@code kafka.*} settings (no channel settings of its own).
  */
 package dev.portcullis.edge;

@@ -8,8 +8,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One daemon thread for a consumer's housekeeping: a periodic sweep of what expired, and
- * one-off tasks. A failing run is logged and the schedule goes on; {@link #close()} stops it.
+ * One daemon thread for a consumer's housekeeping: a periodic sweep of what expired. A failing run is logged and the schedule goes on; {@link #close()} stops it.
  */
 final class Background implements AutoCloseable {
 
@@ -42,11 +41,6 @@ final class Background implements AutoCloseable {
             }
         }, ms, ms, TimeUnit.MILLISECONDS);
         return b;
-    }
-
-    /** Runs {@code task} once, on this thread, as soon as it is free. */
-    void execute(Runnable task) {
-        executor.execute(task);
     }
 
     @Override

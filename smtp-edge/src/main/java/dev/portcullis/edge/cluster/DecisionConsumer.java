@@ -4,22 +4,18 @@ import dev.portcullis.edge.protocol.Untrusted;
 import dev.portcullis.events.Decision;
 import dev.portcullis.events.DecisionCodec;
 import dev.portcullis.events.DecisionTable;
-import dev.portcullis.events.Topics;
 import dev.portcullis.events.UnreadableEventException;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -27,18 +23,15 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Reads {@code portcullis.decisions} (channel {@code decisions}: bans and allows published by
- * the ban-service) into this edge's {@link DecisionTable}, which the SMTP listener consults
- * for every new connection before anything else.
+ * Applies {@code portcullis.decisions} (bans and allows published by the ban-service) to this
+ * edge's {@link DecisionTable}, which the SMTP listener consults for every new connection
+ * before anything else.
  *
- * <p>As {@link VerdictConsumer}: every start replays every partition from the beginning in a
- * consumer group of its own that commits nothing (the compacted topic is the durable record
- * of every live decision, so a restarted edge knows every ban, and a ban lifted while it was
- * down is simply absent from the replay); a tombstone lifts; an unreadable record is skipped
- * and counted; the channel never stops and has no health check of its own. Unlike verdicts,
- * readiness waits for this replay ({@link #settled()}), up to
- * {@code portcullis.decisions.startup-wait}: an edge that took traffic before it knew the
- * bans would let banned clients in, but one that cannot reach the bus must still serve.
+ * <p>{@link BusFeed} hands it every record, from the beginning of every partition at every
+ * start (the compacted topic is the durable record of every live decision, so a restarted edge
+ * knows every ban, and a ban lifted while it was down is simply absent from the replay), on the
+ * feed's thread; readiness waits for that replay ({@link BusFeed#settled()}). A tombstone lifts;
+ * an unreadable record is skipped and counted, never allowed to stop the feed.
  */
 @ApplicationScoped
 public class DecisionConsumer {
@@ -52,14 +45,9 @@ public class DecisionConsumer {
     int maxEntries;
     @ConfigProperty(name = "portcullis.decisions.sweep-interval", defaultValue = "30s")
     Duration sweepInterval;
-    @ConfigProperty(name = "portcullis.decisions.startup-wait", defaultValue = "10s")
-    Duration startupWait;
-    @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "127.0.0.1:9092")
-    String bootstrapServers;
 
     private final Clock clock = Clock.systemUTC();
     private DecisionTable table;
-    private ReplayProgress replay;
     private Background background;
     private final AtomicLong read = new AtomicLong();
     private final AtomicLong lifted = new AtomicLong();
@@ -68,7 +56,6 @@ public class DecisionConsumer {
     @PostConstruct
     void init() {
         table = new DecisionTable(maxEntries, clock);
-        replay = new ReplayProgress(Topics.DECISIONS, startupWait, System::nanoTime);
         Gauge.builder("portcullis.edge.decisions.active", table, DecisionTable::size)
                 .description("ban and allow decisions (networks) this edge holds").register(registry);
         FunctionCounter.builder("portcullis.edge.decisions.read", read, AtomicLong::get)
@@ -81,19 +68,11 @@ public class DecisionConsumer {
                 .register(registry);
         FunctionCounter.builder("portcullis.edge.decisions.expired", table, DecisionTable::expired)
                 .description("decisions swept after their expiry").register(registry);
-        Gauge.builder("portcullis.edge.decisions.replay.millis", replay, ReplayProgress::replayMillis)
-                .description("how long the start-up replay of portcullis.decisions took (-1 while it runs)")
-                .register(registry);
     }
 
     void start(@Observes StartupEvent ev) {
-        if (startupWait.isNegative()) {
-            throw new IllegalStateException("portcullis.decisions.startup-wait must not be negative, not "
-                    + startupWait);
-        }
         background = Background.sweeping("decision-sweeper", "portcullis.decisions.sweep-interval", sweepInterval,
                 LOG, () -> table.sweep(clock.instant()));
-        background.execute(() -> replay.fetchEndOffsets(bootstrapServers));
     }
 
     void stop(@Observes ShutdownEvent ev) {
@@ -102,20 +81,8 @@ public class DecisionConsumer {
         }
     }
 
-    /**
-     * A batch of {@code portcullis.decisions} records (the channel runs in batch mode: a
-     * start-up replay of 100,000 decisions must not pay the messaging layer's cost per record).
-     */
-    @Incoming("decisions")
-    @Blocking
-    public void consume(ConsumerRecords<String, byte[]> records) {
-        for (ConsumerRecord<String, byte[]> record : records) {
-            consume(record);
-        }
-    }
-
-    /** One record; whatever is wrong with it is counted and never stops the channel. */
-    void consume(ConsumerRecord<String, byte[]> record) {
+    /** One record of {@code portcullis.decisions}; whatever is wrong with it is counted and never stops the feed. */
+    public void consume(ConsumerRecord<String, byte[]> record) {
         read.incrementAndGet();
         try {
             apply(record.key(), record.value());
@@ -123,8 +90,6 @@ public class DecisionConsumer {
             skipped.skip(record, e.getMessage());
         } catch (RuntimeException e) {
             skipped.skip(record, e.toString());
-        } finally {
-            replay.delivered(record.partition(), record.offset());
         }
     }
 
@@ -155,19 +120,6 @@ public class DecisionConsumer {
     /** The table the SMTP listener consults. */
     public DecisionTable table() {
         return table;
-    }
-
-    /** Whether readiness may stop waiting for the replay (see the class comment). */
-    public boolean settled() {
-        return replay.settled();
-    }
-
-    public boolean replayed() {
-        return replay.complete();
-    }
-
-    public long replayMillis() {
-        return replay.replayMillis();
     }
 
     public long read() {

@@ -9,14 +9,12 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -24,23 +22,22 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Reads {@code portcullis.verdicts} (channel {@code verdicts}) into this edge's
- * {@link ClusterVerdicts}.
+ * Applies {@code portcullis.verdicts} to this edge's {@link ClusterVerdicts}.
  *
- * <p>Every edge reads every partition from the beginning at every start: the channel's
- * consumer group is new per start ({@code group.id} ends in {@code ${quarkus.uuid}}),
- * {@code auto.offset.reset=earliest}, and nothing is committed. The topic is compacted, so
- * that replay is the live verdicts plus a bounded tail.
+ * <p>{@link BusFeed} hands it every record, from the beginning of every partition at every
+ * start (the topic is compacted, so that replay is the live verdicts plus a bounded tail), and
+ * then the new ones as they come; it keeps its positions across a broker outage, so a broker
+ * restart never replays the topic again ahead of new verdicts (the lag gauges below show it).
  *
- * <p>Degrade, never stop: the channel has no health check (a bus outage must not take the
- * edge out of the load balancer), the consumer retries the broker for ever, and a record that
+ * <p>Degrade, never stop: readiness does not wait for verdicts (a bus outage must not take the
+ * edge out of the load balancer), the feed retries the broker for ever, and a record that
  * cannot be read (not JSON, newer schema, bad subject) is skipped, counted and logged (the
- * first and then every thousandth), never allowed to stop the channel
- * ({@code failure-strategy=ignore} as a second guard). A tombstone removes the subject.
+ * first and then every thousandth), never allowed to stop the feed. A tombstone removes the
+ * subject.
  *
- * <p>Records are applied on a worker thread ({@link Blocking}, in order), never the event
- * loop; the table's lookups are what the SMTP sessions do on the event loop. A daemon thread
- * sweeps expired subjects every {@code portcullis.verdicts.sweep-interval}.
+ * <p>Records are applied on the feed's thread, in order per partition, never the event loop;
+ * the table's lookups are what the SMTP sessions do on the event loop. A daemon thread sweeps
+ * expired subjects every {@code portcullis.verdicts.sweep-interval}.
  */
 @ApplicationScoped
 public class VerdictConsumer {
@@ -107,9 +104,7 @@ public class VerdictConsumer {
         }
     }
 
-    /** One record of {@code portcullis.verdicts}. */
-    @Incoming("verdicts")
-    @Blocking
+    /** One record of {@code portcullis.verdicts}; whatever is wrong with it is counted and never stops the feed. */
     public void consume(ConsumerRecord<String, byte[]> record) {
         read.incrementAndGet();
         try {
@@ -117,7 +112,7 @@ public class VerdictConsumer {
         } catch (UnreadableEventException e) {
             skipped(record, e.getMessage());
         } catch (RuntimeException e) {
-            // Whatever went wrong with one record must not stop the channel.
+            // Whatever went wrong with one record must not stop the feed.
             skipped(record, e.toString());
         }
     }

@@ -1,13 +1,13 @@
-package dev.portcullis.agent.bus;
+package dev.portcullis.agent;
 
-import dev.portcullis.agent.DecisionProducer;
-import dev.portcullis.agent.LiveSet;
+import dev.portcullis.events.BusReader;
 import dev.portcullis.testkit.KafkaBroker;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,8 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The bus reader against a real broker: replay from the beginning, its end, and records it cannot read. */
-class BusReaderTest {
+/**
+ * The live set fed by events' shared {@link BusReader} from a real broker: ready only once every record
+ * already there is read, records it cannot read skipped and counted, a missing topic waited for (the
+ * reader itself: events' BusReaderTest).
+ */
+class LiveSetBusTest {
 
     private final KafkaBroker kafka = KafkaBroker.shared();
 
@@ -47,12 +51,13 @@ class BusReaderTest {
                 seenAtReplay.set(live.decisionsRead());
             }
         });
-        try (BusReader reader = new BusReader(Map.of("bootstrap.servers", kafka.bootstrapServers()), topic, null, live)) {
+        try (BusReader reader = new BusReader("test", Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                live.subscriptions(topic, null))) {
             reader.start();
-            await(reader::isReplayed, "replay complete");
+            await(() -> reader.isReplayed(topic), "replay complete");
             assertEquals(n, seenAtReplay.get(), "replayed() came after the last of the records already there");
             assertEquals(n, live.decisions().size());
-            assertEquals(0, reader.replayLag());
+            assertEquals(0, reader.replayLag(topic));
             try (DecisionProducer p = new DecisionProducer(kafka.bootstrapServers(), topic)) {
                 p.sendNow(ban("192.0.2.1/32", null));
                 p.sendRaw("192.0.2.1/32", null);                       // lifted again
@@ -76,38 +81,25 @@ class BusReaderTest {
         String empty = "decisions-" + UUID.randomUUID();
         kafka.createTopic(empty, 1, true);
         LiveSet live = new LiveSet(Clock.systemUTC(), 1000, 1000);
-        try (BusReader reader = new BusReader(Map.of("bootstrap.servers", kafka.bootstrapServers()), empty, null, live)) {
+        try (BusReader reader = new BusReader("test", Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                live.subscriptions(empty, null))) {
             reader.start();
-            await(reader::isReplayed, "an empty topic is replayed");
+            await(() -> reader.isReplayed(empty), "an empty topic is replayed");
         }
         String missing = "decisions-" + UUID.randomUUID();
         LiveSet live2 = new LiveSet(Clock.systemUTC(), 1000, 1000);
         AtomicInteger replays = new AtomicInteger();
-        try (BusReader reader = new BusReader(Map.of("bootstrap.servers", kafka.bootstrapServers()), missing, null,
-                new BusReader.Sink() {
-                    @Override
-                    public void decision(String key, byte[] value, String where) {
-                        live2.decision(key, value, where);
-                    }
-
-                    @Override
-                    public void verdict(String key, byte[] value, String where) {
-                    }
-
-                    @Override
-                    public void replayed() {
-                        replays.incrementAndGet();
-                    }
-                })) {
+        try (BusReader reader = new BusReader("test", Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                List.of(new BusReader.Subscription(missing, r -> live2.decision(r.key(), r.value(), BusReader.where(r)),
+                        replays::incrementAndGet)))) {
             reader.start();
-            pause(3000);
-            assertFalse(reader.isReplayed(), "no topic: no replay, so not ready");
-            assertTrue(reader.state().startsWith("waiting for topic"), reader.state());
+            await(() -> reader.replay(missing) == BusReader.Replay.NO_TOPIC, "the topic seen missing");
+            assertFalse(reader.isReplayed(missing), "no topic: no replay, so not ready");
             kafka.createTopic(missing, 2, true);
             try (DecisionProducer p = new DecisionProducer(kafka.bootstrapServers(), missing)) {
                 p.sendNow(ban("192.0.2.1/32", Instant.now().plusSeconds(3600)));
             }
-            await(reader::isReplayed, "replayed once the topic exists");
+            await(() -> reader.isReplayed(missing), "replayed once the topic exists");
             await(() -> live2.decisions().size() == 1, "its record read");
             assertEquals(1, replays.get());
         }
