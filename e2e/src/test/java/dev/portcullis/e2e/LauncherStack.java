@@ -70,9 +70,9 @@ final class LauncherStack implements AutoCloseable {
         } while (Math.abs(http - smtpPort) <= step);
         httpPort = http;
         edgePortStep = step;
-        reputationPort = FreePort.find();
-        banPort = FreePort.find();
-        contentPort = FreePort.find();
+        reputationPort = freeWith(0);
+        banPort = freeWith(0);
+        contentPort = freeWith(0);
         env("PORTCULLIS_RUN_DIR", runDir.toString());
         env("PORTCULLIS_NO_BUILD", "1");
         env("PORTCULLIS_KAFKA_PORT", kafkaPort);
@@ -253,14 +253,29 @@ final class LauncherStack implements AutoCloseable {
     }
 
     /** A free port p with p + offset free too. */
-    private static int freeWith(int offset) {
-        for (int i = 0; i < 200; i++) {
-            int p = FreePort.find();
-            if (p + offset < 65536 && bindable(p + offset)) {
+    /**
+     * Ports are probed below Linux's ephemeral range (32768-60999 by default), not by binding port 0:
+     * the services start up to a minute after the probe, and meanwhile any outgoing connection of
+     * this busy machine may get a probed ephemeral port as its local port (seen in CI: the content
+     * filter could not bind its port, and every message got 451). Each port is taken once per stack.
+     */
+    private static final int LOW_PORT = 16_000;
+    private static final int HIGH_PORT = 32_000;
+    private final java.util.Set<Integer> chosen = new java.util.HashSet<>();
+    private final java.util.Random random = new java.util.Random();
+
+    /** A port p with p and p + offset both free and not chosen before for this stack. */
+    private int freeWith(int offset) {
+        for (int i = 0; i < 2_000; i++) {
+            int p = LOW_PORT + random.nextInt(HIGH_PORT - LOW_PORT - offset);
+            if (!chosen.contains(p) && !chosen.contains(p + offset) && bindable(p) && bindable(p + offset)) {
+                chosen.add(p);
+                chosen.add(p + offset);
                 return p;
             }
         }
-        throw new IllegalStateException("no free port pair (offset " + offset + ") on " + HOST);
+        throw new IllegalStateException("no free port pair (offset " + offset + ") between " + LOW_PORT + " and "
+                + HIGH_PORT + " on " + HOST);
     }
 
     /**
