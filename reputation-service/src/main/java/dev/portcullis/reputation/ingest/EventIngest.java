@@ -181,12 +181,18 @@ public class EventIngest {
             commitWritten(c, false);
             if (last != null && !accepted(last)) {
                 // The aggregator is behind: take nothing more, but keep polling to stay in the group.
+                // Paused every time: partitions a rebalance (inside poll) assigns come unpaused.
+                c.pause(c.assignment());
                 if (!paused) {
-                    c.pause(c.assignment());
                     paused = true;
                     state = "paused: the aggregator is behind (grid slow or away)";
                 }
-                c.poll(Duration.ZERO);
+                ConsumerRecords<String, byte[]> fetched = c.poll(Duration.ZERO);
+                if (!fetched.isEmpty()) {
+                    // Fetched for a partition assigned before the pause reached it: its position has
+                    // moved past them, so they are taken like any batch, never dropped.
+                    last = take(fetched);
+                }
                 continue;
             }
             if (paused) {
@@ -195,18 +201,23 @@ public class EventIngest {
             }
             state = "consuming";
             ConsumerRecords<String, byte[]> records = c.poll(POLL);
-            if (records.isEmpty()) {
-                continue;
+            if (!records.isEmpty()) {
+                last = take(records);
             }
-            List<ConsumerRecord<String, byte[]>> list = new ArrayList<>(records.count());
-            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-            for (ConsumerRecord<String, byte[]> r : records) {
-                list.add(r);
-                next.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-            }
-            last = aggregator.submit(list);
-            taken.add(new Taken(last, next));
         }
+    }
+
+    /** Hands a poll's records to the aggregator and remembers the offsets to commit once written. */
+    private Aggregator.Submission take(ConsumerRecords<String, byte[]> records) {
+        List<ConsumerRecord<String, byte[]>> list = new ArrayList<>(records.count());
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : records) {
+            list.add(r);
+            next.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+        }
+        Aggregator.Submission s = aggregator.submit(list);
+        taken.add(new Taken(s, next));
+        return s;
     }
 
     /** Waits a little for the aggregator to take the batch; false if it is still busy. */

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,13 +41,17 @@ class EventIngestTest {
     static final class HeldAggregator extends Aggregator {
         final List<List<ConsumerRecord<String, byte[]>>> batches = new CopyOnWriteArrayList<>();
         final List<CompletableFuture<Void>> written = new CopyOnWriteArrayList<>();
+        /** When set, the first batch is not taken until the test completes this (the aggregator is behind). */
+        volatile CompletableFuture<Void> firstAccepted;
 
         @Override
         public Submission submit(List<ConsumerRecord<String, byte[]>> records) {
             CompletableFuture<Void> w = new CompletableFuture<>();
             batches.add(List.copyOf(records));
             written.add(w);
-            return new Submission(CompletableFuture.completedFuture(null), w);
+            CompletableFuture<Void> accepted = batches.size() == 1 && firstAccepted != null
+                    ? firstAccepted : CompletableFuture.completedFuture(null);
+            return new Submission(accepted, w);
         }
 
         @Override
@@ -82,12 +87,17 @@ class EventIngestTest {
     }
 
     private void produce(int n) {
+        produce(topic, 0, n);
+    }
+
+    private void produce(String to, int partition, int n) {
         try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName(),
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName()))) {
             for (int i = 0; i < n; i++) {
-                p.send(new ProducerRecord<>(topic, "192.0.2.1", ("event " + i).getBytes(StandardCharsets.US_ASCII)));
+                p.send(new ProducerRecord<>(to, partition, "192.0.2.1",
+                        ("p" + partition + " event " + i).getBytes(StandardCharsets.US_ASCII)));
             }
             p.flush();
         }
@@ -120,6 +130,47 @@ class EventIngestTest {
     }
 
     @Test
+    void aRebalanceWhileTheAggregatorIsBehindLosesNoRecord() throws Exception {
+        String two = topic + "-two";
+        broker.createTopic(two, 2, false);
+        ingest.config = new SmallRyeConfigBuilder()
+                .withDefaultValue(EventIngest.PREFIX + "topic", two)
+                .withDefaultValue(EventIngest.PREFIX + "group.id", group)
+                .withDefaultValue(EventIngest.PREFIX + "max.poll.records", "1")
+                .withDefaultValue(EventIngest.PREFIX + "session.timeout.ms", "6000")
+                .withDefaultValue(EventIngest.PREFIX + "heartbeat.interval.ms", "500")
+                .build();
+        aggregator.firstAccepted = new CompletableFuture<>();
+        produce(two, 0, 5);
+        produce(two, 1, 5);
+        ingest.start(null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> aggregator.batches.size() == 1); // now paused
+        // Another member joins and leaves the group: two rebalances while the consumer is paused,
+        // and partitions come back assigned, unpaused, to a consumer that must not take or drop them.
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> other =
+                     new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                             "bootstrap.servers", broker.bootstrapServers(), "group.id", group,
+                             "enable.auto.commit", "false", "auto.offset.reset", "earliest",
+                             "key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName(),
+                             "value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName()))) {
+            other.subscribe(List.of(two));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (other.assignment().isEmpty() && System.nanoTime() < until) {
+                other.poll(Duration.ofMillis(200)); // what it reads it does not commit: it comes again to the ingest
+            }
+        }
+        Thread.sleep(3_000); // the ingest rejoins and polls while still paused
+        aggregator.firstAccepted.complete(null);
+        aggregator.written.forEach(w -> w.complete(null));
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            aggregator.written.forEach(w -> w.complete(null));
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            aggregator.batches.forEach(b -> b.forEach(r -> seen.add(new String(r.value(), StandardCharsets.US_ASCII))));
+            return seen.size() == 10;
+        });
+    }
+
+    @Test
     void aBatchThatCouldNotBeWrittenIsReadAgain() throws Exception {
         produce(2);
         ingest.start(null);
@@ -130,7 +181,7 @@ class EventIngestTest {
         aggregator.written.get(1).completeExceptionally(new IllegalStateException("the grid said no"));
         // a new consumer starts from the last commit: the second record comes again
         await().atMost(Duration.ofSeconds(60)).until(() -> aggregator.batches.size() >= 3);
-        assertEquals("event 1", new String(aggregator.batches.get(2).get(0).value(), StandardCharsets.US_ASCII));
+        assertEquals("p0 event 1", new String(aggregator.batches.get(2).get(0).value(), StandardCharsets.US_ASCII));
         aggregator.written.get(2).complete(null);
         await().atMost(Duration.ofSeconds(20)).until(() -> Long.valueOf(2).equals(committed()));
     }
