@@ -2,8 +2,6 @@ package dev.portcullis.e2e;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,19 +58,19 @@ final class LauncherStack implements AutoCloseable {
         if (!Files.isExecutable(root.resolve("bin/portcullis"))) {
             throw new IllegalStateException("no launcher at " + root.resolve("bin/portcullis"));
         }
-        kafkaPort = freeWith(1);                       // broker + controller
-        infinispanPort = freeWith(100);                // node 1 and node 2 (ports + 100)
+        kafkaPort = FreePort.findWith(1);                       // broker + controller
+        infinispanPort = FreePort.findWith(100);                // node 1 and node 2 (ports + 100)
         int step = 10;
-        smtpPort = freeWith(step);                     // edge 1 and edge 2 (ports + step)
+        smtpPort = FreePort.findWith(step);                     // edge 1 and edge 2 (ports + step)
         int http;
         do {
-            http = freeWith(step);
+            http = FreePort.findWith(step);
         } while (Math.abs(http - smtpPort) <= step);
         httpPort = http;
         edgePortStep = step;
-        reputationPort = freeWith(0);
-        banPort = freeWith(0);
-        contentPort = freeWith(0);
+        reputationPort = FreePort.findWith(0);
+        banPort = FreePort.findWith(0);
+        contentPort = FreePort.findWith(0);
         env("PORTCULLIS_RUN_DIR", runDir.toString());
         env("PORTCULLIS_NO_BUILD", "1");
         env("PORTCULLIS_KAFKA_PORT", kafkaPort);
@@ -252,32 +250,6 @@ final class LauncherStack implements AutoCloseable {
         return String.join("\n", java.util.Arrays.copyOfRange(all, Math.max(0, all.length - lines), all.length));
     }
 
-    /** A free port p with p + offset free too. */
-    /**
-     * Ports are probed below Linux's ephemeral range (32768-60999 by default), not by binding port 0:
-     * the services start up to a minute after the probe, and meanwhile any outgoing connection of
-     * this busy machine may get a probed ephemeral port as its local port (seen in CI: the content
-     * filter could not bind its port, and every message got 451). Each port is taken once per stack.
-     */
-    private static final int LOW_PORT = 16_000;
-    private static final int HIGH_PORT = 32_000;
-    private final java.util.Set<Integer> chosen = new java.util.HashSet<>();
-    private final java.util.Random random = new java.util.Random();
-
-    /** A port p with p and p + offset both free and not chosen before for this stack. */
-    private int freeWith(int offset) {
-        for (int i = 0; i < 2_000; i++) {
-            int p = LOW_PORT + random.nextInt(HIGH_PORT - LOW_PORT - offset);
-            if (!chosen.contains(p) && !chosen.contains(p + offset) && bindable(p) && bindable(p + offset)) {
-                chosen.add(p);
-                chosen.add(p + offset);
-                return p;
-            }
-        }
-        throw new IllegalStateException("no free port pair (offset " + offset + ") between " + LOW_PORT + " and "
-                + HIGH_PORT + " on " + HOST);
-    }
-
     /**
      * The Infinispan cluster (JGroups) base port: node n binds base + 100 (n - 1), and FD_SOCK2
      * watches each at that port + 50000 (the launcher's fixed offset), so all four must be free and
@@ -285,20 +257,12 @@ final class LauncherStack implements AutoCloseable {
      */
     private static int clusterPort() {
         for (int p = 7900; p < 15000; p += 7) {
-            if (bindable(p) && bindable(p + 100) && bindable(p + 50000) && bindable(p + 50100)) {
+            if (FreePort.bindable(p) && FreePort.bindable(p + 100) && FreePort.bindable(p + 50000)
+                    && FreePort.bindable(p + 50100)) {
                 return p;
             }
         }
         throw new IllegalStateException("no free Infinispan cluster ports between 7900 and 15000");
     }
 
-    private static boolean bindable(int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(false);
-            s.bind(new InetSocketAddress(FreePort.LOOPBACK, port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

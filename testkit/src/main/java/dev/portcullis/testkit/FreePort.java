@@ -32,14 +32,45 @@ public final class FreePort {
     private FreePort() {
     }
 
+    /**
+     * Ports are probed below Linux's ephemeral range (32768-60999 by default), not by binding port
+     * 0: a test starts its server a while after the probe (a child JVM, the launcher's whole stack),
+     * and meanwhile any outgoing connection on this busy machine may get a probed ephemeral port as
+     * its local port (seen in CI: the content filter of FloodIT's stack could not bind its port).
+     * A port is handed out once per JVM, so two probes never give the same one.
+     */
+    private static final int LOW = 16_000;
+    private static final int HIGH = 32_000;
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Returns a TCP port on 127.0.0.1 that was free a moment ago (bound and released). */
     public static int find() {
+        return findWith(0);
+    }
+
+    /** A port p such that p and p + offset were both free a moment ago; neither handed out before. */
+    public static int findWith(int offset) {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 2_000; i++) {
+            int p = LOW + random.nextInt(HIGH - LOW - offset);
+            if (!HANDED_OUT.contains(p) && !HANDED_OUT.contains(p + offset) && bindable(p) && bindable(p + offset)
+                    && HANDED_OUT.add(p)) {
+                HANDED_OUT.add(p + offset);
+                return p;
+            }
+        }
+        throw new UncheckedIOException(new IOException("no free port (offset " + offset + ") between " + LOW
+                + " and " + HIGH + " on 127.0.0.1"));
+    }
+
+    /** Whether 127.0.0.1:port can be bound right now. */
+    public static boolean bindable(int port) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(false);
-            socket.bind(new InetSocketAddress(LOOPBACK, 0));
-            return socket.getLocalPort();
+            socket.bind(new InetSocketAddress(LOOPBACK, port));
+            return true;
         } catch (IOException e) {
-            throw new UncheckedIOException("no free port on 127.0.0.1", e);
+            return false;
         }
     }
 

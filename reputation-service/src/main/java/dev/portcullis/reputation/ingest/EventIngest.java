@@ -78,6 +78,8 @@ public class EventIngest {
 
     private volatile boolean running;
     private volatile String state = "starting";
+    /** Turns of the consumer loop, each with a poll (tests wait on it instead of on the clock). */
+    private final java.util.concurrent.atomic.AtomicLong turns = new java.util.concurrent.atomic.AtomicLong();
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
     private String topic;
@@ -133,6 +135,10 @@ public class EventIngest {
         return p;
     }
 
+    long turns() {
+        return turns.get();
+    }
+
     /** What the consumer is doing, for the health data: consuming, paused (grid behind), restarting, stopped. */
     public String state() {
         Thread t = thread;
@@ -178,6 +184,7 @@ public class EventIngest {
         Aggregator.Submission last = null;
         boolean paused = false;
         while (running) {
+            turns.incrementAndGet();
             commitWritten(c, false);
             if (last != null && !accepted(last)) {
                 // The aggregator is behind: take nothing more, but keep polling to stay in the group.

@@ -103,6 +103,12 @@ class EventIngestTest {
         }
     }
 
+    /** Waits until the consumer loop has gone round {@code n} more times. */
+    private void awaitTurns(int n) {
+        long from = ingest.turns();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ingest.turns() >= from + n);
+    }
+
     private Long committed() throws Exception {
         try (Admin admin = broker.admin()) {
             OffsetAndMetadata o = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
@@ -116,11 +122,11 @@ class EventIngestTest {
         produce(3);
         ingest.start(null);
         await().atMost(Duration.ofSeconds(30)).until(() -> aggregator.batches.size() == 3);
-        Thread.sleep(1_000); // a wrong implementation would have committed by now
+        awaitTurns(3); // the loop has committed what it could, three times over
         assertNull(committed(), "nothing is committed before its write");
 
         aggregator.written.get(1).complete(null); // the second batch's write done before the first's
-        Thread.sleep(1_000);
+        awaitTurns(3);
         assertNull(committed(), "a batch is never committed past one taken before it that is not written");
 
         aggregator.written.get(0).complete(null);
@@ -159,7 +165,7 @@ class EventIngestTest {
                 other.poll(Duration.ofMillis(200)); // what it reads it does not commit: it comes again to the ingest
             }
         }
-        Thread.sleep(3_000); // the ingest rejoins and polls while still paused
+        awaitTurns(10); // the ingest rejoins and polls while still paused (about 200 ms a turn)
         aggregator.firstAccepted.complete(null);
         aggregator.written.forEach(w -> w.complete(null));
         await().atMost(Duration.ofSeconds(60)).until(() -> {
