@@ -24,7 +24,7 @@ CP=$BENCH/target/classes:$(cat "$CP_FILE")
 
 say "load: $(uptime)"
 for opts in "$TESTKIT_JAVA_OPTS" "$LAUNCHER_JAVA_OPTS"; do
-  for stage in apply decode cidr insert; do
+  for stage in apply decode cidr insert retained; do
     # shellcheck disable=SC2086  # the options are words
     timeout 300 "$JAVA" $opts -Dstage="$stage" -cp "$CP" dev.portcullis.bench.DecisionReplayBench "$RECORDS" "$PASSES"
   done

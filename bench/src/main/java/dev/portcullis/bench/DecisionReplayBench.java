@@ -42,6 +42,10 @@ public final class DecisionReplayBench {
                 values.stream().mapToLong(v -> v.length).sum() / 1e6, System.getProperty("java.vm.version"),
                 java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
         String which = System.getProperty("stage", "apply");
+        if (which.equals("retained")) {
+            retained(values);
+            return;
+        }
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int pass = 0; pass < passes; pass++) {
             long t0 = System.nanoTime();
@@ -106,6 +110,29 @@ public final class DecisionReplayBench {
             table.put(d);
         }
         return table.size();
+    }
+
+    /**
+     * Stage {@code retained}: the heap a table of the decoded records keeps alive, per held
+     * decision (used heap after full collections with the table, minus without it).
+     */
+    private static void retained(List<byte[]> values) throws UnreadableEventException {
+        long without = usedAfterGc();
+        DecisionTable table = new DecisionTable(2_000_000);
+        for (byte[] v : values) {
+            table.put(DecisionCodec.decode(v));
+        }
+        long with = usedAfterGc();
+        System.out.printf(Locale.ROOT, "retained: %d decisions held in %.1f MB, %d bytes each%n", table.size(),
+                (with - without) / 1e6, (with - without) / table.size());
+    }
+
+    private static long usedAfterGc() {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     private static int apply(List<byte[]> values) throws UnreadableEventException {

@@ -84,11 +84,11 @@ final class LauncherStack implements AutoCloseable {
         env("PORTCULLIS_BAN_HTTP_PORT", banPort);
         env("PORTCULLIS_CONTENT_PORT", contentPort);
         // a 2-core machine shared with the build: small heaps, C1 only (start-up time is what counts)
-        String small = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+        String small = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MetaspaceSize=96m";
         env("PORTCULLIS_EDGE_JAVA_OPTS", small);
         env("PORTCULLIS_REPUTATION_JAVA_OPTS", small);
         env("PORTCULLIS_BAN_JAVA_OPTS", small);
-        env("PORTCULLIS_CONTENT_JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        env("PORTCULLIS_CONTENT_JAVA_OPTS", "-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MetaspaceSize=96m");
         env("PORTCULLIS_KAFKA_JAVA_OPTS", "-Xms64m -Xmx384m -XX:+UseSerialGC");
         env("PORTCULLIS_INFINISPAN_JAVA_OPTS", "-Xms64m -Xmx256m -XX:+UseSerialGC");
     }

@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,10 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * earliest offset: it goes on from the position it had (a group that committed nothing would
  * re-read the whole topic after a rebalance, and new records would wait behind that replay).
  *
- * <p>Each topic has its own "replay complete" signal: the end offsets of its partitions are
- * taken when they are first assigned, and once the consumer's position has reached every one
- * of them the topic's {@link Subscription#replayed()} runs, once: the reader then knows every
- * record the topic held when it started. Partitions are listed again every {@link #REFRESH}
+ * <p>Each topic has its own "replay complete" signal: the end of each of its partitions is the
+ * high watermark the first fetch response for it brings, and once the consumer's position has
+ * reached every one of them the topic's {@link Subscription#replayed()} runs, once: the reader
+ * then knows every record the topic held when it was first read. Partitions are listed again every {@link #REFRESH}
  * (and the client's metadata is kept no older than that)
  * (every {@link #RETRY} while some topic has none), so a topic created late or grown later is
  * read too; a topic that does not exist is not replayed until it does.
@@ -61,8 +62,8 @@ public final class BusReader implements AutoCloseable {
      *
      * @param topic    the topic
      * @param handler  gets every record of it
-     * @param replayed runs once, on the reader's thread, when every record the topic held at first
-     *                 assignment has been handled (null: nothing to run)
+     * @param replayed runs once, on the reader's thread, when every record the topic held when
+     *                 first fetched has been handled (null: nothing to run)
      */
     public record Subscription(String topic, Handler handler, Runnable replayed) {
         public Subscription {
@@ -83,6 +84,8 @@ public final class BusReader implements AutoCloseable {
     }
 
     static final Duration REFRESH = Duration.ofSeconds(30);
+    /** A replay target not known yet: no fetch response for the partition so far. */
+    private static final long UNKNOWN = -1;
     static final Duration RETRY = Duration.ofSeconds(2);
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Logger LOG = Logger.getLogger(BusReader.class);
@@ -99,6 +102,8 @@ public final class BusReader implements AutoCloseable {
     /** When the consumer was built (-1 before): splits a slow first record into client start and broker round trips. */
     private volatile long consumerNanos = -1;
     private Thread thread;
+    /** Reader's thread only: where the time went, for the replay-complete log line. */
+    private long pollNanos, handleNanos, polls;
 
     /**
      * @param name   names the thread ({@code NAME-bus}) and the log lines
@@ -136,6 +141,12 @@ public final class BusReader implements AutoCloseable {
         // A start-up replay of 100,000 decisions in a few round trips, not one MiB per partition each.
         properties.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(8 << 20));
         properties.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, String.valueOf(16 << 20));
+        // Such a fetch through the client's default 64 KiB socket buffer arrives in 64 KiB steps;
+        // -1 leaves the buffer to the OS, which grows it to what the transfer needs.
+        properties.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, "-1");
+        // No client telemetry to the broker (KIP-714): a reader has nothing for it, and it would
+        // be one more request type, and its set-up, before the first fetch.
+        properties.putIfAbsent(ConsumerConfig.ENABLE_METRICS_PUSH_CONFIG, "false");
         for (Subscription s : topics) {
             if (this.topics.put(s.topic(), new TopicState(s)) != null) {
                 throw new IllegalArgumentException("topic " + s.topic() + " subscribed twice");
@@ -166,7 +177,7 @@ public final class BusReader implements AutoCloseable {
         return topic(topic).replay;
     }
 
-    /** Records of {@code topic} still to read before its replay is complete (-1 before the end offsets are known). */
+    /** Records of {@code topic} still to read before its replay is complete (-1 until every partition's end is known). */
     public long replayLag(String topic) {
         return topic(topic).lag;
     }
@@ -216,10 +227,15 @@ public final class BusReader implements AutoCloseable {
                         pause(RETRY);
                         continue;
                     }
+                    long p0 = System.nanoTime();
                     ConsumerRecords<String, byte[]> records = c.poll(POLL);
+                    long p1 = System.nanoTime();
                     for (ConsumerRecord<String, byte[]> r : records) {
                         dispatch(r);
                     }
+                    pollNanos += p1 - p0;
+                    handleNanos += System.nanoTime() - p1;
+                    polls++;
                     checkReplayed(c);
                 } catch (WakeupException e) {
                     // close() is stopping us
@@ -265,9 +281,6 @@ public final class BusReader implements AutoCloseable {
         if (fresh.isEmpty()) {
             return allFound;
         }
-        // One round trip for every topic's end offsets; nothing changes before it has answered,
-        // so a failed one is simply asked again at the next refresh.
-        Map<TopicPartition, Long> ends = toReplay.isEmpty() ? Map.of() : c.endOffsets(toReplay);
         assigned.addAll(fresh);
         c.assign(assigned);
         // Offset 0 rather than seekToBeginning(), which asks the broker for the log start offset
@@ -275,15 +288,18 @@ public final class BusReader implements AutoCloseable {
         // no longer starts at 0 (retention), the fetch is out of range and auto.offset.reset=earliest
         // moves it to the log start.
         fresh.forEach(tp -> c.seek(tp, 0));
+        // The end of the replay is each partition's high watermark as the first fetch response
+        // for it says (UNKNOWN until then; see checkReplayed): no ListOffsets round trip, and
+        // its set-up in a starting client, before the first fetch.
         long now = System.nanoTime();
-        ends.forEach((tp, end) -> {
+        for (TopicPartition tp : toReplay) {
             TopicState t = topics.get(tp.topic());
-            t.targets.put(tp, end);
+            t.targets.put(tp, UNKNOWN);
             if (t.assignedNanos < 0) {
                 t.assignedNanos = now;
             }
             t.replay = Replay.REPLAYING;
-        });
+        }
         return allFound;
     }
 
@@ -311,20 +327,32 @@ public final class BusReader implements AutoCloseable {
                 continue;
             }
             long lag = 0;
+            boolean known = true;
             for (Map.Entry<TopicPartition, Long> target : t.targets.entrySet()) {
                 long position = c.position(target.getKey(), Duration.ofSeconds(5));
+                if (target.getValue() == UNKNOWN) {
+                    // the fetched high watermark, once a fetch response has brought one
+                    OptionalLong fetched = c.currentLag(target.getKey());
+                    if (fetched.isEmpty()) {
+                        known = false;
+                        continue;
+                    }
+                    target.setValue(position + fetched.getAsLong());
+                }
                 lag += Math.max(0, target.getValue() - position);
             }
-            t.lag = lag;
+            t.lag = known ? lag : -1;
             total += lag;
-            if (lag > 0) {
+            if (lag > 0 || !known) {
                 following = false;
                 continue;
             }
             t.replayedNanos = System.nanoTime();
             LOG.infof("%s: replay of %s complete in %d ms (consumer built after %d ms, partitions assigned after %d ms,"
-                    + " first record after %s)", name, t.subscription.topic(), millis(t.replayedNanos),
-                    millis(consumerNanos), millis(t.assignedNanos), t.firstNanos < 0 ? "none" : millis(t.firstNanos) + " ms");
+                    + " first record after %s; %d polls, %d ms in them, %d ms handling records)", name,
+                    t.subscription.topic(), millis(t.replayedNanos), millis(consumerNanos), millis(t.assignedNanos),
+                    t.firstNanos < 0 ? "none" : millis(t.firstNanos) + " ms", polls,
+                    TimeUnit.NANOSECONDS.toMillis(pollNanos), TimeUnit.NANOSECONDS.toMillis(handleNanos));
             if (t.subscription.replayed() != null) {
                 try {
                     t.subscription.replayed().run(); // before the flag: whoever sees the flag sees its effect
@@ -385,7 +413,7 @@ public final class BusReader implements AutoCloseable {
     /** One topic's replay; written on the reader's thread, read by any. */
     private static final class TopicState {
         final Subscription subscription;
-        /** End offsets at first assignment, until the replay is complete (reader's thread only). */
+        /** Each partition's end as first fetched ({@link #UNKNOWN} before), until the replay is complete (reader's thread only). */
         final Map<TopicPartition, Long> targets = new HashMap<>();
         volatile Replay replay = Replay.STARTING;
         volatile long lag = -1;

@@ -45,6 +45,16 @@ final class CanonicalDecisionReader {
         }
     }
 
+    /**
+     * Origin, reason and issuer repeat across most decisions (one jail's bans share all three),
+     * so a held decision shares them instead of keeping its own copies.
+     */
+    private static final AsciiInterner REPEATED = new AsciiInterner(1024, 200);
+    /** Single-port lists ({@code [80]}, {@code [25]}) are shared too; below this port. */
+    private static final int SHARED_PORTS = 1024;
+    @SuppressWarnings("unchecked")
+    private static final List<Integer>[] ONE_PORT = new List[SHARED_PORTS];
+
     private static final int SCHEMA = 0, CIDR = 1, ACTION = 2, PORTS = 3, ORIGIN = 4, REASON = 5, CREATED = 6,
             EXPIRES = 7, ISSUER = 8, EXCEPT_PORTS = 9;
 
@@ -85,11 +95,11 @@ final class CanonicalDecisionReader {
                     case CIDR -> cidr = text();
                     case ACTION -> action = action();
                     case PORTS -> ports = numbers();
-                    case ORIGIN -> origin = text();
-                    case REASON -> reason = text();
+                    case ORIGIN -> origin = repeatedText();
+                    case REASON -> reason = repeatedText();
                     case CREATED -> created = instant();
                     case EXPIRES -> expires = instant();
-                    case ISSUER -> issuer = text();
+                    case ISSUER -> issuer = repeatedText();
                     default -> exceptPorts = numbers();
                 }
             } while (next() == ',' || back());
@@ -155,13 +165,24 @@ final class CanonicalDecisionReader {
     }
 
     private String text() throws Outside {
+        return text(null);
+    }
+
+    /** As {@link #text()}, shared with earlier records that had the same text (see {@link #REPEATED}). */
+    private String repeatedText() throws Outside {
+        return text(REPEATED);
+    }
+
+    /** A text field's value: null, or the string (from {@code shared} when given). */
+    private String text(AsciiInterner shared) throws Outside {
         if (isNull()) {
             return null;
         }
         expect('"');
         int start = pos;
         int end = closingQuote();
-        return new String(b, start, end - start, StandardCharsets.ISO_8859_1);
+        return shared == null ? new String(b, start, end - start, StandardCharsets.ISO_8859_1)
+                : shared.intern(b, start, end);
     }
 
     private Decision.Action action() throws Outside {
@@ -210,12 +231,31 @@ final class CanonicalDecisionReader {
             pos++;
             return List.of();
         }
-        List<Integer> out = new ArrayList<>(2);
-        do {
+        int first = (int) number();
+        if (peek() == ']') {
+            pos++;
+            return onePort(first);
+        }
+        List<Integer> out = new ArrayList<>(4);
+        out.add(first);
+        while (next() == ',' || back()) {
             out.add((int) number());
-        } while (next() == ',' || back());
+        }
         expect(']');
         return out;
+    }
+
+    /** {@code List.of(port)}, the same instance for every record with that one (well-known) port. */
+    private static List<Integer> onePort(int port) {
+        if (port >= SHARED_PORTS) {
+            return List.of(port);
+        }
+        List<Integer> list = ONE_PORT[port];
+        if (list == null) {
+            list = List.of(port); // a racing thread may make another: equal, and one of them stays
+            ONE_PORT[port] = list;
+        }
+        return list;
     }
 
     private int peek() throws Outside {

@@ -110,6 +110,47 @@ class BusReaderTest {
         }
     }
 
+    /**
+     * The end of a replay is each partition's high watermark from its first fetch response:
+     * with fetches far smaller than the topic the replay takes dozens of them, and the signal
+     * must still wait for the last record that was there (not the end of the first fetch); a
+     * topic with no records at all is replayed as soon as its first (empty) fetch answers.
+     */
+    @Test
+    void aReplayInManySmallFetchesEndsAtTheLastRecordAndAnEmptyTopicIsReplayedAtOnce() {
+        KafkaBroker kafka = KafkaBroker.shared();
+        String decisions = "decisions-" + UUID.randomUUID();
+        String empty = "verdicts-" + UUID.randomUUID();
+        kafka.createTopic(decisions, 3, true);
+        kafka.createTopic(empty, 2, true);
+        int records = 3000;
+        try (KafkaProducer<String, byte[]> p = producer(kafka)) {
+            for (int i = 0; i < records; i++) {
+                p.send(new ProducerRecord<>(decisions, "10.2." + (i / 250) + "." + (i % 250) + "/32",
+                        bytes("decision number " + i + " with some text to make the fetches many")));
+            }
+            p.flush();
+        }
+        Recorder d = new Recorder();
+        Recorder e = new Recorder();
+        AtomicLong dAtSignal = new AtomicLong(-1);
+        AtomicLong eAtSignal = new AtomicLong(-1);
+        // 2 KiB per fetch: about 30 records each, a hundred fetches for the topic
+        Map<String, Object> small = Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "max.partition.fetch.bytes", 2048, "fetch.max.bytes", 2048);
+        try (BusReader reader = new BusReader("test", small, List.of(
+                new BusReader.Subscription(decisions, d, () -> dAtSignal.set(d.handled.get())),
+                new BusReader.Subscription(empty, e, () -> eAtSignal.set(e.handled.get()))))) {
+            reader.start();
+            await(() -> reader.isReplayed(empty), "the empty topic replayed");
+            assertEquals(0, eAtSignal.get());
+            await(() -> reader.isReplayed(decisions), "the replay complete");
+            assertEquals(records, dAtSignal.get(), "signalled once every record that was there was handled");
+            assertEquals(0, reader.replayLag(decisions));
+            assertEquals(0, d.redelivered());
+        }
+    }
+
     @Test
     void aMissingTopicIsWaitedForAndReadOnceCreatedAndAGrownTopicsNewPartitionIsRead() throws Exception {
         KafkaBroker kafka = KafkaBroker.shared();

@@ -4,6 +4,7 @@ import dev.portcullis.events.BusReader;
 import dev.portcullis.events.Topics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -67,9 +68,13 @@ public class BusFeed {
                     + startupWait);
         }
         startNanos = System.nanoTime();
+        // The beans themselves, not their client proxies: a proxy looks its bean up in the
+        // application context on every call, and the replay makes 100,000 of them.
+        DecisionConsumer decisionsBean = ClientProxy.unwrap(decisions);
+        VerdictConsumer verdictsBean = ClientProxy.unwrap(verdicts);
         BusReader r = new BusReader("portcullis-edge", kafka, List.of(
-                new BusReader.Subscription(Topics.DECISIONS, decisions::consume, null),
-                new BusReader.Subscription(Topics.VERDICTS, verdicts::consume, null)));
+                new BusReader.Subscription(Topics.DECISIONS, decisionsBean::consume, null),
+                new BusReader.Subscription(Topics.VERDICTS, verdictsBean::consume, null)));
         Gauge.builder("portcullis.edge.decisions.replay.millis", this, BusFeed::replayMillis)
                 .description("how long the start-up replay of portcullis.decisions took (-1 while it runs)")
                 .register(registry);
