@@ -6,8 +6,8 @@
 #
 #   bench/run-decision-replay.sh [RECORDS]       default 100000
 #
-# Environment: TESTKIT_JAVA_OPTS (-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1, as
-# testkit's QuarkusApp), LAUNCHER_JAVA_OPTS (-Xmx512m, as bin/portcullis edge_start), PASSES (4).
+# Environment: TESTKIT_JAVA_OPTS (-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MetaspaceSize=96m, as
+# testkit's QuarkusApp), LAUNCHER_JAVA_OPTS (-Xmx512m -XX:MetaspaceSize=96m, as bin/portcullis edge_start), PASSES (4).
 # The end-to-end figure is DecisionReplayIT's (e2e/target/decision-replay.txt; -Dreplay.jvm=...).
 set -euo pipefail
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,8 +16,8 @@ RECORDS=${1:-100000}
 PASSES=${PASSES:-4}
 [[ $RECORDS =~ ^[0-9]+$ && $RECORDS -ge 1000 && $RECORDS -le 5000000 ]] || die "RECORDS 1000..5000000"
 [[ $PASSES =~ ^[0-9]+$ && $PASSES -ge 1 && $PASSES -le 20 ]] || die "PASSES 1..20"
-TESTKIT_JAVA_OPTS=${TESTKIT_JAVA_OPTS:--Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}
-LAUNCHER_JAVA_OPTS=${LAUNCHER_JAVA_OPTS:--Xmx512m}
+TESTKIT_JAVA_OPTS=${TESTKIT_JAVA_OPTS:--Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MetaspaceSize=96m}
+LAUNCHER_JAVA_OPTS=${LAUNCHER_JAVA_OPTS:--Xmx512m -XX:MetaspaceSize=96m}
 CP_FILE=$BENCH/target/classpath.txt
 [[ -f $CP_FILE && -d $BENCH/target/classes ]] || die "build first: ./mvnw -B -q install -DskipTests"
 CP=$BENCH/target/classes:$(cat "$CP_FILE")

@@ -10,7 +10,7 @@
 # Kafka broker (child JVM), a 2-node Infinispan grid (inside the bench JVM) and the service
 # (child JVM, from a copy of reputation-service/target/quarkus-app taken at the start).
 # Environment: BENCH_JAVA_OPTS (-Xmx1g: the bench JVM holds the grid), REPUTATION_JAVA_OPTS
-# (-Xmx512m, as bin/portcullis), KAFKA_JAVA_OPTS (-Xms128m -Xmx768m -XX:+UseSerialGC, as
+# (-Xmx512m -XX:MetaspaceSize=96m, as bin/portcullis), KAFKA_JAVA_OPTS (-Xms128m -Xmx768m -XX:+UseSerialGC, as
 # bin/portcullis), MAIN_CF (bench/main-reputation.cf; "none" = Postfix defaults), HTTP_PORT
 # (28091), REST_RATE (200 requests/s), IDLE_SECONDS (15), INGEST_TIMEOUT (600 s), JFR (1 = record
 # a JFR profile of the service and summarise the ingest interval), TIME_LIMIT (1800 s for the
@@ -33,7 +33,7 @@ done
 [[ $TIME_LIMIT -le 7200 ]] || die "TIME_LIMIT at most 7200 s"
 MAIN_CF=${MAIN_CF:-$BENCH/main-reputation.cf}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx1g}
-REPUTATION_JAVA_OPTS=${REPUTATION_JAVA_OPTS:--Xmx512m}
+REPUTATION_JAVA_OPTS=${REPUTATION_JAVA_OPTS:--Xmx512m -XX:MetaspaceSize=96m}
 KAFKA_JAVA_OPTS=${KAFKA_JAVA_OPTS:--Xms128m -Xmx768m -XX:+UseSerialGC}
 APP=$ROOT/reputation-service/target/quarkus-app
 JCMD=${JAVA_HOME:+$JAVA_HOME/bin/}jcmd

@@ -335,7 +335,7 @@ portcullis_side() {
      PORTCULLIS_SMTP_HOST=127.0.0.1 PORTCULLIS_SMTP_PORT="$smtp2" PORTCULLIS_EDGE_ID=edge-2 \
      QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$http2" PORTCULLIS_MAIN_CF="$cf" \
      PORTCULLIS_NEXT_HOPS="127.0.0.1:$sink_port" \
-     "$JAVA" ${PORTCULLIS_EDGE_JAVA_OPTS:--Xmx512m} -jar "$EDGE_JAR") > "$RUN/edge-2.log" 2>&1 &
+     "$JAVA" ${PORTCULLIS_EDGE_JAVA_OPTS:--Xmx512m -XX:MetaspaceSize=96m} -jar "$EDGE_JAR") > "$RUN/edge-2.log" 2>&1 &
   edge2_pid=$!
   PIDS_TO_STOP+=("$edge2_pid")
   for _ in $(seq 1 240); do

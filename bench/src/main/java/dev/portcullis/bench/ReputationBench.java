@@ -84,7 +84,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * (required), {@code events} (1000000), {@code ips} (100000), {@code partitions} (6),
  * {@code v6-share} (0.1), {@code concurrent-sessions} (128), {@code span-seconds} (300: event
  * times run from this long ago to now), {@code seed} (1), {@code http-port} (28091),
- * {@code service-java-opts} (-Xmx512m, as bin/portcullis), {@code kafka-java-opts} (-Xms128m
+ * {@code service-java-opts} (-Xmx512m -XX:MetaspaceSize=96m, as bin/portcullis), {@code kafka-java-opts} (-Xms128m
  * -Xmx768m -XX:+UseSerialGC, as bin/portcullis), {@code main-cf} (none: Postfix defaults),
  * {@code rest-rate} (200), {@code idle-seconds} (15), {@code ingest-timeout} (600 s),
  * {@code jfr} (false: when true the service runs with a JFR profile recording, summarised for
@@ -111,7 +111,7 @@ public final class ReputationBench {
         long spanSeconds = Long.parseLong(o.getOrDefault("span-seconds", "300"));
         long seed = Long.parseLong(o.getOrDefault("seed", "1"));
         int httpPort = Integer.parseInt(o.getOrDefault("http-port", "28091"));
-        List<String> serviceOpts = List.of(o.getOrDefault("service-java-opts", "-Xmx512m").trim().split("\\s+"));
+        List<String> serviceOpts = List.of(o.getOrDefault("service-java-opts", "-Xmx512m -XX:MetaspaceSize=96m").trim().split("\\s+"));
         List<String> kafkaOpts = List.of(o.getOrDefault("kafka-java-opts", "-Xms128m -Xmx768m -XX:+UseSerialGC")
                 .trim().split("\\s+"));
         Path mainCf = o.containsKey("main-cf") ? Path.of(o.get("main-cf")).toAbsolutePath() : null;

@@ -97,7 +97,7 @@ class DecisionReplayIT {
         }
         long produced = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
-        // -Dreplay.jvm="-Xmx512m" measures with the launcher's edge options instead of testkit's
+        // -Dreplay.jvm="-Xmx512m -XX:MetaspaceSize=96m" measures with the launcher's edge options instead of testkit's
         // small C1-only child JVM (what the figure in the README names)
         String jvm = System.getProperty("replay.jvm", "").strip();
         Fleet.Edge edge = fleet.edge("edge-replay", "127.0.0.1:9",
